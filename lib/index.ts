@@ -1,0 +1,10 @@
+export * from './decorators/inject-pool.decorator';
+export { PoolJob } from './decorators/pool-job.decorator';
+export * from './errors';
+export type * from './interfaces/kill-report.interface';
+export type * from './interfaces/pool-options.interface';
+export type * from './interfaces/pool-status.interface';
+export * from './panic-switch.enum';
+export { Pool, type MethodKeys } from './pool';
+export * from './pool.module';
+export { getPoolToken } from './pool.tokens';

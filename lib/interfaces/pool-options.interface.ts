@@ -1,0 +1,46 @@
+import type { InjectionToken, LogLevel, ModuleMetadata } from '@nestjs/common';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { PanicSwitch } from '../panic-switch.enum';
+import type { KillReport } from './kill-report.interface';
+
+/** How a pool runs. Every field is optional; `PoolModule.forRoot()` validates them at startup. */
+export interface PoolOptions {
+  /**
+   * Name of the pool, for `@InjectPool(name)` / `getPoolToken(name)`. Omit it for the default pool,
+   * which is also injectable as `Pool` without a decorator.
+   */
+  name?: string;
+  /** Number of worker threads: a positive integer. Default: the machine's available parallelism minus one, at least 1. */
+  size?: number;
+  /** What a panicking job does to the pool. Default: `PanicSwitch.Respawn`. */
+  panicSwitch?: PanicSwitch;
+  /** Treat every job that throws or rejects as a panic, as poolio does. Default: `false`. */
+  panicOnError?: boolean;
+  /** Milliseconds shutdown waits for submitted jobs before failing the rest. Default: 30 000. */
+  shutdownTimeout?: number;
+  /**
+   * Called under `PanicSwitch.Kill` once the jobs that were running have finished, instead of ending the
+   * process (for embedding and tests). Default: log, then `process.exit(1)`.
+   */
+  onKill?: (report: KillReport) => void;
+  /**
+   * Files (paths or `file:` URLs) that export the job modules and job classes. Needed only when the pool
+   * cannot find them on its own: a bundled app, or job code loaded as ES modules.
+   */
+  jobFiles?: string[];
+  /** Node options for the worker threads. Default: the process's own (`process.execArgv`). */
+  execArgv?: string[];
+  /** Memory limits per worker; a job that exceeds them panics. */
+  resourceLimits?: ResourceLimits;
+  /** Log levels of the Nest logger inside the workers. Default: `['error', 'warn']`. */
+  workerLogLevels?: LogLevel[] | false;
+}
+
+/** `PoolModule.forRootAsync()`: options from a factory with injected dependencies. */
+export interface PoolModuleAsyncOptions {
+  /** Name of the pool; see `PoolOptions.name`. */
+  name?: string;
+  imports?: NonNullable<ModuleMetadata['imports']>;
+  inject?: InjectionToken[];
+  useFactory: (...args: never[]) => Omit<PoolOptions, 'name'> | Promise<Omit<PoolOptions, 'name'>>;
+}

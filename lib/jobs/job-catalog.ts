@@ -1,0 +1,105 @@
+import type { Type } from '@nestjs/common';
+import type { DiscoveryService } from '@nestjs/core';
+import { PoolConfigError } from '../errors/pool-config.error';
+import { UnknownJobError } from '../errors/unknown-job.error';
+import { poolJobMethods, poolJobSourceFile } from '../decorators/pool-job.decorator';
+import type { ExportRef, ProviderJobTarget, WorkerCatalog } from '../protocol/messages';
+import { ExportLocator } from './export-locator';
+
+interface JobEntry {
+  readonly key: string;
+  readonly methods: ReadonlySet<string>;
+  /** One target per method, made once: the dispatch path reuses them. */
+  readonly targets: Map<string, ProviderJobTarget>;
+}
+
+/**
+ * The job providers of an app, as found by Nest's discovery: which classes have `@PoolJob()` methods, which
+ * module hosts each (the worker boots that module, so the provider gets its own dependencies there), and
+ * where the worker finds both. A job is addressed by class name + method, nothing thread-specific.
+ */
+export class JobCatalog {
+  private readonly entries = new Map<Function, JobEntry>();
+  private readonly modules = new Map<Function, ExportRef>();
+  private readonly jobRefs: { key: string; ref: ExportRef }[] = [];
+
+  private constructor(private readonly jobFiles: readonly string[] | undefined) {}
+
+  /** Reads the app's providers; throws `PoolConfigError` when a job or its module cannot be found again. */
+  static discover(
+    discovery: DiscoveryService,
+    jobFiles: readonly string[] | undefined,
+    isPoolModule: (type: Function) => boolean,
+  ): JobCatalog {
+    const catalog = new JobCatalog(jobFiles);
+    const locator = new ExportLocator();
+    const byKey = new Map<string, Function>();
+    for (const wrapper of discovery.getProviders()) {
+      const type = wrapper.metatype as Type | Function | null | undefined;
+      if (typeof type !== 'function' || wrapper.token !== type || catalog.entries.has(type)) continue;
+      const methods = poolJobMethods(type);
+      if (methods.size === 0) continue;
+      const host = wrapper.host?.metatype;
+      if (!host || isPoolModule(host)) continue;
+      const key = type.name;
+      const clash = byKey.get(key);
+      if (clash && clash !== type) {
+        throw new PoolConfigError(
+          `Two job providers are named ${key}; jobs are addressed by class name, so rename one of them`,
+        );
+      }
+      byKey.set(key, type);
+      catalog.entries.set(type, { key, methods, targets: new Map() });
+      catalog.jobRefs.push({ key, ref: catalog.locate(locator, type, 'job provider', poolJobSourceFile(type)) });
+      if (!catalog.modules.has(host)) catalog.modules.set(host, catalog.locate(locator, host, `module hosting ${key}`));
+    }
+    return catalog;
+  }
+
+  /** What a worker needs to boot the job providers. */
+  get worker(): WorkerCatalog {
+    return { modules: [...this.modules.values()], jobs: this.jobRefs, files: this.jobFiles ?? [] };
+  }
+
+  /** Every file a worker will load. */
+  get files(): string[] {
+    const refs = [...this.modules.values(), ...this.jobRefs.map((job) => job.ref)];
+    return [...new Set([...refs.map((ref) => ref.file).filter(Boolean), ...(this.jobFiles ?? [])])];
+  }
+
+  /** The job's address; throws `UnknownJobError` for an unknown class or an unmarked method. */
+  target(type: Function, method: string): ProviderJobTarget {
+    const entry = this.entries.get(type);
+    if (!entry) {
+      const name = typeof type === 'function' && type.name ? type.name : String(type);
+      const marked = typeof type === 'function' && poolJobMethods(type).size > 0;
+      throw new UnknownJobError(
+        marked
+          ? `${name} has @PoolJob() methods but is not a provider of any module in this app: add it to a module's providers`
+          : `${name} is not a job provider: mark its job methods with @PoolJob() and provide it in a module`,
+      );
+    }
+    let target = entry.targets.get(method);
+    if (target) return target;
+    if (!entry.methods.has(method)) {
+      const known = [...entry.methods].join(', ');
+      throw new UnknownJobError(
+        `${entry.key}.${String(method)} is not a @PoolJob() method (the pool jobs of ${entry.key} are: ${known})`,
+      );
+    }
+    target = { kind: 'provider', job: entry.key, method };
+    entry.targets.set(method, target);
+    return target;
+  }
+
+  private locate(locator: ExportLocator, type: Function, role: string, declaredIn?: string): ExportRef {
+    const found = locator.find(type);
+    if (found) return found;
+    if (this.jobFiles) return { file: '', exportName: '', className: type.name };
+    if (declaredIn) return { file: declaredIn, exportName: '', className: type.name };
+    throw new PoolConfigError(
+      `Cannot find the file that exports ${type.name} (${role}), so the workers cannot load it. ` +
+        'Export it from its file, or list the files that export the job modules and classes in the pool option `jobFiles`',
+    );
+  }
+}
