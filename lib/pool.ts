@@ -5,7 +5,8 @@ import { JobArgumentError } from './errors/job-argument.error';
 import { PoolUnavailableError } from './errors/pool-unavailable.error';
 import type { PoolStatus } from './interfaces/pool-status.interface';
 import { JobCatalog } from './jobs/job-catalog';
-import type { ResolvedPoolOptions } from './pool-options.validator';
+import type { PoolOptions } from './interfaces/pool-options.interface';
+import { resolvePoolOptions } from './pool-options.validator';
 import { findCloneProblem } from './protocol/cloneable';
 import type { JobTarget } from './protocol/messages';
 import { Job } from './supervisor/job';
@@ -40,12 +41,16 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
   private catalog: JobCatalog | undefined;
   private started: Promise<void> | undefined;
 
-  /** @internal Built by `PoolModule`; `host` is null inside a pool worker, where the pool is unavailable. */
+  /**
+   * @internal Built by `PoolModule`; `host` is null inside a pool worker, where the pool is unavailable.
+   * Options are checked when the pool starts (onModuleInit), where an error fails `app.init()` cleanly:
+   * thrown from a provider factory it would make Nest end the process.
+   */
   constructor(
-    private readonly options: ResolvedPoolOptions,
+    private readonly rawOptions: PoolOptions,
     private readonly host: PoolHost | null,
   ) {
-    this.logger = new Logger(options.name ? `Pool:${options.name}` : 'Pool');
+    this.logger = new Logger(rawOptions.name ? `Pool:${rawOptions.name}` : 'Pool');
   }
 
   /**
@@ -93,7 +98,7 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
     return (
       this.supervisor?.status() ?? {
         state: 'starting',
-        size: this.options.size,
+        size: typeof this.rawOptions.size === 'number' ? this.rawOptions.size : 0,
         idle: 0,
         busy: 0,
         starting: 0,
@@ -128,14 +133,15 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
         'The pool cannot be used inside its own workers: a job runs on one thread and cannot submit to the pool',
       );
     }
-    const catalog = JobCatalog.discover(this.host.discovery, this.options.jobFiles, this.host.isPoolModule);
-    const launch = workerLaunch(catalog.files, this.options.execArgv);
+    const options = resolvePoolOptions(this.rawOptions);
+    const catalog = JobCatalog.discover(this.host.discovery, options.jobFiles, this.host.isPoolModule);
+    const launch = workerLaunch(catalog.files, options.execArgv);
     const supervisor = new Supervisor({
-      size: this.options.size,
-      panicSwitch: this.options.panicSwitch,
-      panicOnError: this.options.panicOnError,
-      shutdownTimeout: this.options.shutdownTimeout,
-      onKill: this.options.onKill ?? (() => process.exit(1)),
+      size: options.size,
+      panicSwitch: options.panicSwitch,
+      panicOnError: options.panicOnError,
+      shutdownTimeout: options.shutdownTimeout,
+      onKill: options.onKill ?? (() => process.exit(1)),
       logger: this.logger,
     });
     this.catalog = catalog;
@@ -143,8 +149,8 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
     this.started = supervisor.start({
       filename: launch.filename,
       execArgv: launch.execArgv,
-      resourceLimits: this.options.resourceLimits,
-      bootData: { poolioWorker: true, catalog: catalog.worker, logLevels: this.options.workerLogLevels },
+      resourceLimits: options.resourceLimits,
+      bootData: { poolioWorker: true, catalog: catalog.worker, logLevels: options.workerLogLevels },
     });
     // Jobs submitted before onModuleInit wait in the queue; a boot failure is reported there.
     this.started.catch(() => undefined);
