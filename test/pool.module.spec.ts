@@ -13,7 +13,14 @@ import {
 } from '../lib';
 import { BehaviourModule } from './fixtures/behaviour.module';
 import { BrokenModule } from './fixtures/broken.jobs';
-import { GreeterJobs, GreeterModule, PoolConfig, PoolConfigModule } from './fixtures/config.jobs';
+import {
+  GreeterController,
+  GreeterJobs,
+  GreeterModule,
+  GreeterWithApiModule,
+  PoolConfig,
+  PoolConfigModule,
+} from './fixtures/config.jobs';
 import { RootWithJobsModule } from './fixtures/root-with-jobs.module';
 
 describe('PoolModule', () => {
@@ -119,6 +126,27 @@ describe('PoolModule', () => {
     await expect(init).rejects.toThrow(WorkerBootError);
     await expect(init).rejects.toThrow(/could not boot the job context: the licence file is missing in the worker/);
     await moduleRef.close();
+  });
+
+  it('boots a job module whose controller injects pools: in a worker they resolve to unusable pools', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ size: 1 }),
+        PoolModule.forRoot({ name: 'reports', size: 1 }),
+        GreeterWithApiModule,
+      ],
+    }).compile();
+    const app = await moduleRef.init();
+    try {
+      expect(await firstValueFrom(app.get(GreeterController).greet())).toBe('Hey, http');
+      const nested = await firstValueFrom(app.get(Pool).execute(GreeterJobs, 'poolInWorker'));
+      expect(nested).toEqual({
+        name: 'PoolUnavailableError',
+        message: expect.stringMatching(/cannot be used inside its own workers/),
+      });
+    } finally {
+      await app.close();
+    }
   });
 
   it('boots job providers declared in the root module itself, whose worker copy of PoolModule stays inert', async () => {

@@ -24,33 +24,31 @@ export class ExportLocator {
     const index = new Map<Function, ExportRef>();
     const files = Object.keys(this.cache);
     const ownFiles = files.filter((file) => !isDependency(file));
-    const dependencyFiles = files.filter(isDependency);
-    for (const file of ownFiles) this.indexFile(index, file, true);
-    for (const file of dependencyFiles) this.indexFile(index, file, false);
+    // A file's own classes are plain values; re-exports (getters) only fill the gaps they leave.
+    for (const file of ownFiles) this.indexFile(index, file, 'values');
+    for (const file of ownFiles) this.indexFile(index, file, 'getters');
+    for (const file of files.filter(isDependency)) this.indexFile(index, file, 'values');
     return index;
   }
 
-  private indexFile(index: Map<Function, ExportRef>, file: string, readGetters: boolean): void {
+  private indexFile(index: Map<Function, ExportRef>, file: string, kind: 'values' | 'getters'): void {
     const exports = this.cache[file]?.exports;
     if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return;
-    if (typeof exports === 'function') this.add(index, exports, file, '');
-    const later: string[] = [];
+    if (typeof exports === 'function' && kind === 'values') this.add(index, exports, file, '');
     for (const exportName of Object.keys(exports)) {
       const descriptor = Object.getOwnPropertyDescriptor(exports, exportName);
-      if (descriptor && 'value' in descriptor) {
-        if (typeof descriptor.value === 'function') this.add(index, descriptor.value as Function, file, exportName);
-      } else if (readGetters) {
-        later.push(exportName);
+      if (!descriptor) continue;
+      let value: unknown;
+      if (kind === 'values') {
+        value = descriptor.value;
+      } else if (descriptor.get) {
+        try {
+          value = descriptor.get.call(exports);
+        } catch {
+          continue; // a throwing getter exports nothing we can use
+        }
       }
-    }
-    // A file's own classes are plain values; re-exports (getters) only fill gaps.
-    for (const exportName of later) {
-      try {
-        const value = (exports as Record<string, unknown>)[exportName];
-        if (typeof value === 'function') this.add(index, value, file, exportName);
-      } catch {
-        // A throwing getter exports nothing we can use.
-      }
+      if (typeof value === 'function') this.add(index, value, file, exportName);
     }
   }
 

@@ -4,6 +4,7 @@ import { PoolConfigError } from '../errors/pool-config.error';
 import { UnknownJobError } from '../errors/unknown-job.error';
 import { poolJobMethods, poolJobSourceFile } from '../decorators/pool-job.decorator';
 import type { ExportRef, ProviderJobTarget, WorkerCatalog } from '../protocol/messages';
+import { poolNameOfToken } from '../pool.tokens';
 import { ExportLocator } from './export-locator';
 
 interface JobEntry {
@@ -23,6 +24,8 @@ export class JobCatalog {
   private readonly modules = new Map<Function, ExportRef>();
   private readonly jobRefs: { key: string; ref: ExportRef }[] = [];
 
+  private readonly pools: (string | null)[] = [];
+
   private constructor(private readonly jobFiles: readonly string[] | undefined) {}
 
   /** Reads the app's providers; throws `PoolConfigError` when a job or its module cannot be found again. */
@@ -35,6 +38,8 @@ export class JobCatalog {
     const locator = new ExportLocator();
     const byKey = new Map<string, Function>();
     for (const wrapper of discovery.getProviders()) {
+      const poolName = poolNameOfToken(wrapper.token);
+      if (poolName !== undefined && !catalog.pools.includes(poolName)) catalog.pools.push(poolName);
       const type = wrapper.metatype as Type | Function | null | undefined;
       if (typeof type !== 'function' || wrapper.token !== type || catalog.entries.has(type)) continue;
       const methods = poolJobMethods(type);
@@ -58,7 +63,7 @@ export class JobCatalog {
 
   /** What a worker needs to boot the job providers. */
   get worker(): WorkerCatalog {
-    return { modules: [...this.modules.values()], jobs: this.jobRefs, files: this.jobFiles ?? [] };
+    return { modules: [...this.modules.values()], jobs: this.jobRefs, files: this.jobFiles ?? [], pools: this.pools };
   }
 
   /** Every file a worker will load. */

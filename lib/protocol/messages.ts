@@ -79,6 +79,11 @@ export interface WorkerCatalog {
   readonly jobs: readonly { readonly key: string; readonly ref: ExportRef }[];
   /** Files to search by class name for refs without a file (the `jobFiles` option). */
   readonly files: readonly string[];
+  /**
+   * The app's pools by name (`null`: the default pool). A worker provides each as an unusable pool, so that
+   * a job module's other providers and controllers that inject one still resolve there.
+   */
+  readonly pools: readonly (string | null)[];
 }
 
 /** The `workerData` every pool worker starts with. */

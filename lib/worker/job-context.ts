@@ -5,6 +5,7 @@
 import { Module, type INestApplicationContext, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { fileURLToPath } from 'node:url';
+import { PoolModule } from '../pool.module';
 import type { ExportRef, WorkerCatalog } from '../protocol/messages';
 
 export interface JobContext {
@@ -18,7 +19,10 @@ export async function bootJobContext(catalog: WorkerCatalog, logLevels: LogLevel
   const modules = catalog.modules.map(load) as Type[];
   const jobTypes = catalog.jobs.map((job) => [job.key, load(job.ref)] as const);
 
-  @Module({ imports: modules })
+  // The app's pools, unusable here, keep providers and controllers of the job modules that inject one bootable.
+  const pools = catalog.pools.map((name) => PoolModule.forRoot(name === null ? {} : { name }));
+
+  @Module({ imports: [...modules, ...pools] })
   class PoolWorkerModule {}
 
   const app = await NestFactory.createApplicationContext(PoolWorkerModule, {

@@ -10,6 +10,9 @@ import type { JobTarget, RunInstruction, Status } from '../protocol/messages';
 
 type Callable = (...args: unknown[]) => unknown;
 
+/** Compiled self-contained functions kept per worker; the oldest is dropped past this. */
+const MAX_COMPILED_FUNCTIONS = 256;
+
 export class JobRunner {
   private readonly functions = new Map<string, Callable>();
 
@@ -52,8 +55,10 @@ export class JobRunner {
     let fn = this.functions.get(source);
     if (!fn) {
       // The function is self-contained by contract: it is rebuilt from its source and captures nothing.
-      fn = new Function(`return (${source});`)() as Callable;
-      if (typeof fn !== 'function') throw new TypeError('The job source did not evaluate to a function');
+      fn = evaluateFunction(source);
+      if (this.functions.size >= MAX_COMPILED_FUNCTIONS) {
+        this.functions.delete(this.functions.keys().next().value as string);
+      }
       this.functions.set(source, fn);
     }
     return fn;
@@ -83,4 +88,22 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
+}
+
+/** Rebuilds a function from its source: an arrow or function expression, or a method (`name(x) { … }`). */
+function evaluateFunction(source: string): Callable {
+  let value: unknown;
+  try {
+    value = new Function(`return (${source});`)();
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    try {
+      // A method's source is not an expression; inside an object literal it is.
+      value = Object.values(new Function(`return ({ ${source} });`)() as object)[0];
+    } catch {
+      throw new SyntaxError(`The job function's source cannot be compiled in the worker: ${error.message}`);
+    }
+  }
+  if (typeof value !== 'function') throw new TypeError('The job function’s source did not evaluate to a function');
+  return value as Callable;
 }

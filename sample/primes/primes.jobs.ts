@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { PoolJob } from 'nestjs-poolio';
+import { threadId } from 'node:worker_threads';
+import { PrimalityService } from './primality.service';
+
+/** What a count reports; plain data, since job results travel between threads by structured clone. */
+export interface PrimeCount {
+  below: number;
+  count: number;
+  /** 0 on the main thread, the worker's id in the pool: shows where the code ran. */
+  threadId: number;
+}
+
+/**
+ * Job provider. Exported from its own file (as is PrimesModule) because a worker loads both by file and
+ * export name. Calling `countPrimes` directly runs it on the calling thread; `pool.execute(PrimesJobs,
+ * 'countPrimes', n)` runs it on a worker.
+ */
+@Injectable()
+export class PrimesJobs {
+  constructor(private readonly primality: PrimalityService) {}
+
+  @PoolJob()
+  countPrimes(below: number): PrimeCount {
+    let count = 0;
+    for (let n = 2; n < below; n++) {
+      if (this.primality.isPrime(n)) count++;
+    }
+    return { below, count, threadId };
+  }
+}
