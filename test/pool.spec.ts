@@ -252,3 +252,23 @@ describe('Pool.execute', () => {
     });
   });
 });
+
+describe('Pool.execute typing', () => {
+  it('takes the parameters and result type from the job method', () => {
+    // Checked by `tsc` (npm run typecheck): each line under @ts-expect-error must not compile.
+    const typed = (pool: Pool): void => {
+      const count: Observable<number> = pool.execute(PrimesJobs, 'countPrimes', 10);
+      // @ts-expect-error a string where the method takes a number
+      pool.execute(PrimesJobs, 'countPrimes', 'ten');
+      // @ts-expect-error a method the class does not have
+      pool.execute(PrimesJobs, 'countPrimez', 10);
+      // @ts-expect-error the result is a number, not a string
+      const wrong: Observable<string> = pool.execute(PrimesJobs, 'countPrimes', 10);
+      const fromFunction: Observable<string> = pool.execute((a: number, b: string) => `${a}${b}`, 1, 'x');
+      // @ts-expect-error the function's parameters are typed too
+      pool.execute((a: number) => a, 'one');
+      void [count, wrong, fromFunction];
+    };
+    expect(typeof typed).toBe('function');
+  });
+});
