@@ -1,10 +1,13 @@
 export * from './decorators/inject-pool.decorator';
 export { PoolJob } from './decorators/pool-job.decorator';
 export * from './errors';
+export type * from './interfaces/job-options.interface';
 export type * from './interfaces/kill-report.interface';
 export type * from './interfaces/pool-options.interface';
 export type * from './interfaces/pool-status.interface';
 export * from './panic-switch.enum';
-export { Pool, type MethodKeys } from './pool';
+export { JobContext } from './jobs/job-context';
+export { Pool, type JobExecutor, type JobResult, type MethodKeys } from './pool';
 export * from './pool.module';
 export { getPoolToken } from './pool.tokens';
+export { transfer, type TransferableValue } from './protocol/transfer';

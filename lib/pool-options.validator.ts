@@ -1,6 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { PoolConfigError } from './errors/pool-config.error';
+import type { JobOptions } from './interfaces/job-options.interface';
 import type { KillReport } from './interfaces/kill-report.interface';
 import type { PoolOptions } from './interfaces/pool-options.interface';
 import { PanicSwitch } from './panic-switch.enum';
@@ -17,6 +18,13 @@ export interface ResolvedPoolOptions {
   readonly execArgv: readonly string[] | undefined;
   readonly resourceLimits: PoolOptions['resourceLimits'];
   readonly workerLogLevels: LogLevel[] | false;
+  readonly jobTimeout: number | undefined;
+  readonly queueTimeout: number | undefined;
+  readonly cancelGrace: number;
+  readonly maxQueue: number | undefined;
+  readonly priorityAging: number;
+  readonly recycleAfterJobs: number | undefined;
+  readonly recycleAboveHeapMb: number | undefined;
 }
 
 /** Above this many workers a pool is almost surely a mistake (each one boots a Nest context). */
@@ -32,6 +40,13 @@ const KNOWN_KEYS: readonly (keyof PoolOptions)[] = [
   'execArgv',
   'resourceLimits',
   'workerLogLevels',
+  'jobTimeout',
+  'queueTimeout',
+  'cancelGrace',
+  'maxQueue',
+  'priorityAging',
+  'recycleAfterJobs',
+  'recycleAboveHeapMb',
 ];
 const LOG_LEVELS: readonly string[] = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'];
 
@@ -48,6 +63,9 @@ const show = (value: unknown): string => {
     return String(value);
   }
 };
+
+const isDuration = (value: unknown): value is number => typeof value === 'number' && value >= 0 && !Number.isNaN(value);
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1;
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -111,6 +129,25 @@ export function resolvePoolOptions(raw: unknown): ResolvedPoolOptions {
       `false or an array of ${LOG_LEVELS.join(' / ')}`,
     );
   }
+  for (const field of ['jobTimeout', 'queueTimeout', 'cancelGrace'] as const) {
+    if (given(field)) check(isDuration(options[field]), field, 'a number of milliseconds, 0 or more');
+  }
+  if (given('priorityAging'))
+    check(
+      isDuration(options.priorityAging) && options.priorityAging !== 0,
+      'priorityAging',
+      'a positive number of milliseconds',
+    );
+  for (const field of ['maxQueue', 'recycleAfterJobs'] as const) {
+    if (given(field)) check(isCount(options[field]), field, 'a whole number, 1 or more');
+  }
+  if (given('recycleAboveHeapMb')) {
+    check(
+      isDuration(options.recycleAboveHeapMb) && options.recycleAboveHeapMb !== 0,
+      'recycleAboveHeapMb',
+      'a positive number of megabytes',
+    );
+  }
   if (problems.length > 0) {
     throw new PoolConfigError(`Invalid pool options: ${problems.join('; ')}`);
   }
@@ -126,5 +163,38 @@ export function resolvePoolOptions(raw: unknown): ResolvedPoolOptions {
     execArgv: typed.execArgv,
     resourceLimits: typed.resourceLimits,
     workerLogLevels: typed.workerLogLevels ?? ['error', 'warn'],
+    jobTimeout: typed.jobTimeout,
+    queueTimeout: typed.queueTimeout,
+    cancelGrace: typed.cancelGrace ?? 1_000,
+    maxQueue: typed.maxQueue,
+    priorityAging: typed.priorityAging ?? 1_000,
+    recycleAfterJobs: typed.recycleAfterJobs,
+    recycleAboveHeapMb: typed.recycleAboveHeapMb,
   };
+}
+
+const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = ['timeout', 'queueTimeout', 'priority', 'signal', 'onProgress'];
+
+/** Checks per-call options; throws a `TypeError` naming every bad field. */
+export function checkJobOptions(raw: unknown): JobOptions {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new TypeError(`Job options must be an object, got ${show(raw)}`);
+  }
+  const options = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const check = (field: keyof JobOptions, ok: boolean, expected: string): void => {
+    if (options[field] !== undefined && !ok) problems.push(`${field} must be ${expected}, got ${show(options[field])}`);
+  };
+  for (const key of Object.keys(options)) {
+    if (!(JOB_OPTION_KEYS as readonly string[]).includes(key)) {
+      problems.push(`unknown option ${JSON.stringify(key)} (known: ${JOB_OPTION_KEYS.join(', ')})`);
+    }
+  }
+  check('timeout', isDuration(options.timeout), 'a number of milliseconds, 0 or more');
+  check('queueTimeout', isDuration(options.queueTimeout), 'a number of milliseconds, 0 or more');
+  check('priority', typeof options.priority === 'number' && Number.isFinite(options.priority), 'a finite number');
+  check('signal', options.signal instanceof AbortSignal, 'an AbortSignal');
+  check('onProgress', typeof options.onProgress === 'function', 'a function');
+  if (problems.length > 0) throw new TypeError(`Invalid job options: ${problems.join('; ')}`);
+  return options as JobOptions;
 }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { PoolModuleAsyncOptions, PoolOptions } from './interfaces/pool-options.interface';
+import { JobContext } from './jobs/job-context';
 import { Pool } from './pool';
 import { resolvePoolOptions } from './pool-options.validator';
 import { getPoolOptionsToken, getPoolToken } from './pool.tokens';
@@ -49,8 +50,8 @@ export class PoolModule {
       return {
         module: PoolModule,
         global: true,
-        providers: [{ provide: token, useFactory: () => new Pool({ name }, null) }],
-        exports: [token],
+        providers: [{ provide: token, useFactory: () => new Pool({ name }, null) }, JobContext],
+        exports: [token, JobContext],
       };
     }
     const poolProvider: Provider = {
@@ -63,8 +64,8 @@ export class PoolModule {
       module: PoolModule,
       global: true,
       imports: [...imports, DiscoveryModule],
-      providers: [optionsProvider, poolProvider],
-      exports: [token],
+      providers: [optionsProvider, poolProvider, JobContext],
+      exports: [token, JobContext],
     };
   }
 }

@@ -1,15 +1,18 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
 import type { DiscoveryService } from '@nestjs/core';
-import { Observable } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, Observable } from 'rxjs';
+import type { TransferListItem } from 'node:worker_threads';
 import { JobArgumentError } from './errors/job-argument.error';
+import { JobCancelledError } from './errors/job-cancelled.error';
 import { PoolUnavailableError } from './errors/pool-unavailable.error';
+import type { JobOptions } from './interfaces/job-options.interface';
+import type { PoolOptions } from './interfaces/pool-options.interface';
 import type { PoolStatus } from './interfaces/pool-status.interface';
 import { JobCatalog } from './jobs/job-catalog';
-import type { PoolOptions } from './interfaces/pool-options.interface';
-import { resolvePoolOptions } from './pool-options.validator';
+import { checkJobOptions, resolvePoolOptions, type ResolvedPoolOptions } from './pool-options.validator';
 import { findCloneProblem } from './protocol/cloneable';
 import type { JobTarget } from './protocol/messages';
-import { Job } from './supervisor/job';
+import { Job, type JobSettings } from './supervisor/job';
 import { Supervisor } from './supervisor/supervisor';
 import { workerLaunch } from './worker/worker-launch';
 
@@ -19,9 +22,35 @@ export type MethodKeys<T> = {
 }[keyof T] &
   string;
 
+/** What a job's Observable emits: each item of a stream (async iterable, Observable), else the awaited result. */
+export type JobResult<R> =
+  R extends AsyncIterable<infer Item> ? Item : R extends Observable<infer Item> ? Item : Awaited<R>;
+
 type Method<T, K extends keyof T> = T[K] extends (...args: infer A) => infer R
-  ? { args: A; result: Awaited<R> }
+  ? { args: A; result: JobResult<R> }
   : never;
+
+/** Runs jobs on the pool's workers: the pool itself, or the pool with per-call options (`pool.with(...)`). */
+export interface JobExecutor {
+  /**
+   * Runs a `@PoolJob()` method of a provider on a worker thread. The returned Observable is cold: the job is
+   * queued on subscribe, emits the method's (awaited) result once and completes; a method that returns an async
+   * iterable or an Observable streams its items instead. Unsubscribing cancels the job: it leaves the queue, or,
+   * running, sees its AbortSignal abort (`JobContext.signal`). Arguments are sent by structured clone, or moved
+   * with `transfer()`.
+   */
+  execute<T, K extends MethodKeys<T>>(
+    job: Type<T>,
+    method: K,
+    ...args: Method<T, K>['args']
+  ): Observable<Method<T, K>['result']>;
+  /**
+   * Runs a self-contained function on a worker thread. The function is sent as source text and rebuilt in the
+   * worker, so it captures nothing: no closure variables, no imports; everything it needs comes in `args`. A
+   * `function` (not an arrow) gets the `JobContext` as `this`.
+   */
+  execute<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Observable<JobResult<R>>;
+}
 
 /** Where the pool gets what it needs from Nest: kept apart so the pool's construction reads plainly. */
 export interface PoolHost {
@@ -30,16 +59,27 @@ export interface PoolHost {
   readonly isPoolModule: (type: Function) => boolean;
 }
 
+const NO_TRANSFERS: readonly TransferListItem[] = [];
+
 /**
  * A pool of worker threads run by a supervisor. Inject it with `@InjectPool()` (or as `Pool`) and call
  * `execute`. It starts its workers when the app initializes and, on app shutdown, finishes every job
  * already submitted before it stops them.
  */
-export class Pool implements OnModuleInit, OnApplicationShutdown {
+export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   private readonly logger: Logger;
+  private readonly saturation = new BehaviorSubject(false);
   private supervisor: Supervisor | undefined;
   private catalog: JobCatalog | undefined;
+  private options: ResolvedPoolOptions | undefined;
+  private defaults: JobSettings | undefined;
   private started: Promise<void> | undefined;
+
+  /**
+   * True while the queue is full: with `maxQueue`, from the moment it holds `maxQueue` jobs until it has drained
+   * to half of that; without, while any job waits for a worker. Emits on each change, starting with the current state.
+   */
+  readonly saturated$: Observable<boolean> = this.saturation.pipe(distinctUntilChanged());
 
   /**
    * @internal Built by `PoolModule`; `host` is null inside a pool worker, where the pool is unavailable.
@@ -53,39 +93,22 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
     this.logger = new Logger(rawOptions.name ? `Pool:${rawOptions.name}` : 'Pool');
   }
 
-  /**
-   * Runs a `@PoolJob()` method of a provider on a worker thread. The returned Observable is cold: the job is
-   * queued on subscribe, emits the method's (awaited) result once and completes. Unsubscribing before the job
-   * starts takes it out of the queue. Arguments are sent by structured clone.
-   */
+  /** Runs a `@PoolJob()` method on a worker thread; see {@link JobExecutor.execute}. */
   execute<T, K extends MethodKeys<T>>(
     job: Type<T>,
     method: K,
     ...args: Method<T, K>['args']
   ): Observable<Method<T, K>['result']>;
-  /**
-   * Runs a self-contained function on a worker thread. The function is sent as source text and rebuilt in the
-   * worker, so it captures nothing: no closure variables, no imports; everything it needs comes in `args`.
-   */
-  execute<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Observable<Awaited<R>>;
+  /** Runs a self-contained function on a worker thread; see {@link JobExecutor.execute}. */
+  execute<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Observable<JobResult<R>>;
   execute(job: Function, ...rest: unknown[]): Observable<unknown> {
-    return new Observable<unknown>((subscriber) => {
-      let submitted: Job;
-      try {
-        const supervisor = this.ensureStarted();
-        const [target, label, args] = this.address(job, rest);
-        const problem = findCloneProblem(args);
-        if (problem) {
-          throw new JobArgumentError(`${label}: ${problem.path} ${problem.reason}`, problem.path);
-        }
-        submitted = new Job(target, args, label, subscriber);
-        supervisor.submit(submitted);
-      } catch (error) {
-        subscriber.error(error);
-        return;
-      }
-      return () => this.supervisor?.withdraw(submitted);
-    });
+    return this.submit(undefined, job, rest);
+  }
+
+  /** The pool with per-call options: `pool.with({ timeout: 5_000, signal }).execute(...)`. Checks them now. */
+  with(options: JobOptions): JobExecutor {
+    const checked = checkJobOptions(options);
+    return { execute: (job: Function, ...rest: unknown[]) => this.submit(checked, job, rest) } as JobExecutor;
   }
 
   /** Resolves when the queue is empty and every worker is idle. */
@@ -103,8 +126,10 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
         busy: 0,
         starting: 0,
         queued: 0,
+        saturated: false,
         panics: 0,
         respawns: 0,
+        recycled: 0,
       }
     );
   }
@@ -124,6 +149,54 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
   /** @internal Finishes the submitted jobs (within `shutdownTimeout`) and stops the workers. */
   async onApplicationShutdown(): Promise<void> {
     await this.supervisor?.close();
+    this.saturation.complete();
+  }
+
+  private submit(options: JobOptions | undefined, job: Function, rest: unknown[]): Observable<never> {
+    return new Observable<never>((subscriber) => {
+      let submitted: Job;
+      let supervisor: Supervisor;
+      const signal = options?.signal;
+      try {
+        supervisor = this.ensureStarted();
+        const [target, label, args] = this.address(job, rest);
+        const transfers = new Set<TransferListItem>();
+        const problem = findCloneProblem(args, transfers);
+        if (problem) throw new JobArgumentError(`${label}: ${problem.path} ${problem.reason}`, problem.path);
+        if (signal?.aborted) {
+          throw new JobCancelledError(`${label} was cancelled by its AbortSignal before it was submitted`, {
+            cause: signal.reason,
+          });
+        }
+        const settings = options ? this.settingsFor(options) : this.defaults!;
+        submitted = new Job(target, args, label, subscriber, transfers.size ? [...transfers] : NO_TRANSFERS, settings);
+        supervisor.submit(submitted);
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      if (!signal) return () => supervisor.cancel(submitted);
+      const onAbort = (): void =>
+        supervisor.cancel(
+          submitted,
+          new JobCancelledError(`${submitted.label} was cancelled by its AbortSignal`, { cause: signal.reason }),
+        );
+      signal.addEventListener('abort', onAbort, { once: true });
+      return () => {
+        signal.removeEventListener('abort', onAbort);
+        supervisor.cancel(submitted);
+      };
+    });
+  }
+
+  private settingsFor(options: JobOptions): JobSettings {
+    const defaults = this.defaults!;
+    return {
+      priority: options.priority ?? defaults.priority,
+      timeout: options.timeout ?? defaults.timeout,
+      queueTimeout: options.queueTimeout ?? defaults.queueTimeout,
+      onProgress: options.onProgress,
+    };
   }
 
   private ensureStarted(): Supervisor {
@@ -141,16 +214,33 @@ export class Pool implements OnModuleInit, OnApplicationShutdown {
       panicSwitch: options.panicSwitch,
       panicOnError: options.panicOnError,
       shutdownTimeout: options.shutdownTimeout,
+      cancelGrace: options.cancelGrace,
+      maxQueue: options.maxQueue,
+      priorityAging: options.priorityAging,
+      recycleAfterJobs: options.recycleAfterJobs,
       onKill: options.onKill ?? (() => process.exit(1)),
+      onSaturation: (saturated) => this.saturation.next(saturated),
       logger: this.logger,
     });
+    this.options = options;
+    this.defaults = {
+      priority: 0,
+      timeout: options.jobTimeout,
+      queueTimeout: options.queueTimeout,
+      onProgress: undefined,
+    };
     this.catalog = catalog;
     this.supervisor = supervisor;
     this.started = supervisor.start({
       filename: launch.filename,
       execArgv: launch.execArgv,
       resourceLimits: options.resourceLimits,
-      bootData: { poolioWorker: true, catalog: catalog.worker, logLevels: options.workerLogLevels },
+      bootData: {
+        poolioWorker: true,
+        catalog: catalog.worker,
+        logLevels: options.workerLogLevels,
+        retireAboveHeapMb: options.recycleAboveHeapMb,
+      },
     });
     // Jobs submitted before onModuleInit wait in the queue; a boot failure is reported there.
     this.started.catch(() => undefined);

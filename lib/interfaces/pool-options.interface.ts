@@ -34,6 +34,23 @@ export interface PoolOptions {
   resourceLimits?: ResourceLimits;
   /** Log levels of the Nest logger inside the workers. Default: `['error', 'warn']`. */
   workerLogLevels?: LogLevel[] | false;
+  /** Milliseconds a job may run, from the start of its run; then it fails with `JobTimeoutError`. Default: none. */
+  jobTimeout?: number;
+  /** Milliseconds a job may wait in the queue; then it fails with `JobQueueTimeoutError`. Default: none. */
+  queueTimeout?: number;
+  /**
+   * Milliseconds a cancelled (or timed-out) job has to stop after its AbortSignal aborts; then its worker is
+   * terminated and replaced (not counted as a panic). Default: 1 000.
+   */
+  cancelGrace?: number;
+  /** Jobs the queue may hold; past it `execute` fails at once with `PoolQueueFullError`. Default: no bound. */
+  maxQueue?: number;
+  /** Milliseconds of waiting that raise a queued job's priority by one, so low priorities are not starved. Default: 1 000. */
+  priorityAging?: number;
+  /** Replace a worker after it has run this many jobs. Default: never. */
+  recycleAfterJobs?: number;
+  /** Replace a worker whose heap is above this many MB after a job. Default: never. */
+  recycleAboveHeapMb?: number;
 }
 
 /** `PoolModule.forRootAsync()`: options from a factory with injected dependencies. */

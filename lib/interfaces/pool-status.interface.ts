@@ -12,8 +12,12 @@ export interface PoolStatus {
   readonly starting: number;
   /** Jobs waiting for a worker. */
   readonly queued: number;
+  /** True while the queue is full (see `Pool.saturated$`). */
+  readonly saturated: boolean;
   /** Jobs (or idle workers) that panicked since the pool started. */
   readonly panics: number;
-  /** Workers started to replace one that ended. */
+  /** Workers started to replace one that panicked or was terminated (a cancelled job that would not stop). */
   readonly respawns: number;
+  /** Workers replaced by recycling (`recycleAfterJobs`, `recycleAboveHeapMb`). */
+  readonly recycled: number;
 }

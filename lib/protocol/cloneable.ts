@@ -1,7 +1,11 @@
+import type { TransferListItem } from 'node:worker_threads';
+import { anyMarked, markedTransferable } from './transfer';
+
 /**
- * Checks job arguments before they are queued. `postMessage` throws only for some values (functions,
- * symbols); others cross silently changed (a class instance arrives as a plain object without its
- * methods). Both would surprise the job, so both are refused here with the path of the bad value.
+ * Checks job arguments before they are queued, and collects the ones marked with `transfer()`. `postMessage`
+ * throws only for some values (functions, symbols); others cross silently changed (a class instance arrives
+ * as a plain object without its methods). Both would surprise the job, so both are refused here with the
+ * path of the bad value.
  */
 
 /** Types the structured clone algorithm copies faithfully, without looking inside. */
@@ -30,21 +34,33 @@ export interface CloneProblem {
   readonly reason: string;
 }
 
-/** Returns the first value that would not reach a worker intact, or `undefined` if all would. */
-export function findCloneProblem(args: readonly unknown[]): CloneProblem | undefined {
+/**
+ * Returns the first value that would not reach a worker intact, or `undefined` if all would. Values marked
+ * with `transfer()` are added to `transfers`.
+ */
+export function findCloneProblem(
+  args: readonly unknown[],
+  transfers?: Set<TransferListItem>,
+): CloneProblem | undefined {
   const seen = new Set<object>();
+  const walk: Walk = { seen, transfers: anyMarked() ? transfers : undefined };
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) {
       continue; // the hot path: primitives
     }
-    const problem = inspect(value, seen, 0);
+    const problem = inspect(value, walk, 0);
     if (problem) return { path: `args[${i}]${problem.path}`, reason: problem.reason };
   }
   return undefined;
 }
 
-function inspect(value: unknown, seen: Set<object>, depth: number): CloneProblem | undefined {
+interface Walk {
+  readonly seen: Set<object>;
+  readonly transfers: Set<TransferListItem> | undefined;
+}
+
+function inspect(value: unknown, walk: Walk, depth: number): CloneProblem | undefined {
   switch (typeof value) {
     case 'function':
       return { path: '', reason: `is a function (${value.name || 'anonymous'}); functions cannot be sent to a worker` };
@@ -55,24 +71,28 @@ function inspect(value: unknown, seen: Set<object>, depth: number): CloneProblem
     default:
       return undefined;
   }
-  if (value === null || seen.has(value) || depth > MAX_DEPTH) return undefined;
-  seen.add(value);
+  if (value === null || walk.seen.has(value) || depth > MAX_DEPTH) return undefined;
+  walk.seen.add(value);
+  if (walk.transfers) {
+    const transferable = markedTransferable(value);
+    if (transferable) walk.transfers.add(transferable);
+  }
   if (ArrayBuffer.isView(value) || OPAQUE_CLONEABLE.some((type) => value instanceof type)) return undefined;
   for (const type of NEVER_CLONEABLE) {
     if (value instanceof type) return { path: '', reason: `is a ${type.name}, which cannot be sent to a worker` };
   }
-  if (Array.isArray(value)) return inspectEntries(value.entries(), seen, depth, (i) => `[${String(i)}]`);
+  if (Array.isArray(value)) return inspectEntries(value.entries(), walk, depth, (i) => `[${String(i)}]`);
   if (value instanceof Map) {
     const keys = inspectEntries(
       Array.from(value.keys(), (key, i) => [i, key] as const),
-      seen,
+      walk,
       depth,
       (i) => `.keys()[${String(i)}]`,
     );
-    return keys ?? inspectEntries(value.entries(), seen, depth, (key) => `.get(${describeKey(key)})`);
+    return keys ?? inspectEntries(value.entries(), walk, depth, (key) => `.get(${describeKey(key)})`);
   }
   if (value instanceof Set)
-    return inspectEntries(Array.from(value).entries(), seen, depth, (i) => `.values()[${String(i)}]`);
+    return inspectEntries(Array.from(value).entries(), walk, depth, (i) => `.values()[${String(i)}]`);
   const behaviour = methodsOf(value);
   if (behaviour) {
     const className = (value.constructor as { name?: string } | undefined)?.name || 'class';
@@ -83,12 +103,12 @@ function inspect(value: unknown, seen: Set<object>, depth: number): CloneProblem
         'them. Pass plain data (or a data-only class) and rebuild the instance inside the job',
     };
   }
-  return inspectEntries(Object.entries(value), seen, depth, (key) => `.${String(key)}`);
+  return inspectEntries(Object.entries(value), walk, depth, (key) => `.${String(key)}`);
 }
 
 function inspectEntries<K>(
   entries: Iterable<readonly [K, unknown]>,
-  seen: Set<object>,
+  walk: Walk,
   depth: number,
   step: (key: K) => string,
 ): CloneProblem | undefined {
@@ -96,7 +116,7 @@ function inspectEntries<K>(
     if (entry === null || (typeof entry !== 'object' && typeof entry !== 'function' && typeof entry !== 'symbol')) {
       continue;
     }
-    const problem = inspect(entry, seen, depth + 1);
+    const problem = inspect(entry, walk, depth + 1);
     if (problem) return { path: step(key) + problem.path, reason: problem.reason };
   }
   return undefined;

@@ -30,23 +30,42 @@ export interface RunInstruction {
   readonly args: readonly unknown[];
 }
 
+/** Stop the running job `id`: abort its signal and, for a stream, return its iterator. */
+export interface CancelInstruction {
+  readonly kind: 'cancel';
+  readonly id: number;
+}
+
+/** The caller took `count` more items of the stream `id`: the worker may produce that many more. */
+export interface PullInstruction {
+  readonly kind: 'pull';
+  readonly id: number;
+  readonly count: number;
+}
+
 /** Close the worker's Nest context and end the thread. */
 export interface ExitInstruction {
   readonly kind: 'exit';
 }
 
-export type Instruction = RunInstruction | ExitInstruction;
+export type Instruction = RunInstruction | CancelInstruction | PullInstruction | ExitInstruction;
 
 /** Booted and idle. */
 export interface ReadyStatus {
   readonly kind: 'ready';
 }
 
-/** The job `id` returned `value`; the worker is idle again. */
+/**
+ * The job `id` returned `value` (a stream: ended); the worker is idle again. `retire` asks the supervisor
+ * to replace the worker (its heap is above the recycling threshold).
+ */
 export interface DoneStatus {
   readonly kind: 'done';
   readonly id: number;
   readonly value: unknown;
+  /** Set when the job was a stream: its items came as `yield`s and `value` is not one of them. */
+  readonly streamed?: true;
+  readonly retire?: true;
 }
 
 /** The job `id` threw or rejected; the worker is idle again. */
@@ -54,6 +73,21 @@ export interface FailedStatus {
   readonly kind: 'failed';
   readonly id: number;
   readonly error: EncodedError;
+  readonly retire?: true;
+}
+
+/** The stream `id` produced `value`; the worker is still busy with it. */
+export interface YieldStatus {
+  readonly kind: 'yield';
+  readonly id: number;
+  readonly value: unknown;
+}
+
+/** The job `id` reported progress; the worker is still busy with it. */
+export interface ProgressStatus {
+  readonly kind: 'progress';
+  readonly id: number;
+  readonly value: unknown;
 }
 
 /** The worker could not boot; it ends its thread after sending this. */
@@ -62,7 +96,10 @@ export interface BootFailedStatus {
   readonly error: EncodedError;
 }
 
-export type Status = ReadyStatus | DoneStatus | FailedStatus | BootFailedStatus;
+export type Status = ReadyStatus | DoneStatus | FailedStatus | YieldStatus | ProgressStatus | BootFailedStatus;
+
+/** A stream may run this many items ahead of the caller; the supervisor grants more as the caller takes them. */
+export const STREAM_WINDOW = 16;
 
 /** Where a worker finds a class: the file that exports it, and under which name. */
 export interface ExportRef {
@@ -94,4 +131,6 @@ export interface WorkerBootData {
   readonly port: MessagePort;
   readonly catalog: WorkerCatalog;
   readonly logLevels: LogLevel[] | false;
+  /** Ask to be replaced once the heap is above this many MB after a job (`recycleAboveHeapMb`). */
+  readonly retireAboveHeapMb: number | undefined;
 }

@@ -1,57 +1,107 @@
 import type { Job } from './job';
 
-/**
- * The supervisor's FIFO queue. Withdrawn jobs are skipped lazily, so removing one is O(1);
- * the backing array is compacted once its consumed head outgrows the live part.
- */
-export class JobQueue {
+/** One priority's FIFO. Withdrawn jobs are skipped lazily, so taking one out is O(1). */
+class Fifo {
   private items: (Job | undefined)[] = [];
   private head = 0;
+
+  push(job: Job): void {
+    this.items.push(job);
+  }
+
+  /** The oldest job still queued, left in place. */
+  peek(): Job | undefined {
+    while (this.head < this.items.length) {
+      const job = this.items[this.head];
+      if (job?.state === 'queued') return job;
+      this.items[this.head++] = undefined;
+    }
+    if (this.head > 0) {
+      this.items = [];
+      this.head = 0;
+    }
+    return undefined;
+  }
+
+  /** Removes the job `peek()` returned. */
+  take(): void {
+    this.items[this.head++] = undefined;
+    // Compact once the consumed head outgrows the live part.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  drain(): Job[] {
+    const jobs = this.items.slice(this.head).filter((job): job is Job => job?.state === 'queued');
+    this.items = [];
+    this.head = 0;
+    return jobs;
+  }
+}
+
+/**
+ * The supervisor's queue: higher priority first, FIFO within a priority. So that low priorities are not starved,
+ * a job's priority counts one higher for every `agingMs` it has waited; among equals the older job goes first.
+ */
+export class JobQueue {
+  /** By priority, highest first. */
+  private readonly buckets: { readonly priority: number; readonly fifo: Fifo }[] = [];
   private live = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly agingMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get size(): number {
     return this.live;
   }
 
   push(job: Job): void {
-    this.items.push(job);
+    job.seq = ++this.seq;
+    let bucket = this.buckets.find((b) => b.priority === job.settings.priority);
+    if (!bucket) {
+      bucket = { priority: job.settings.priority, fifo: new Fifo() };
+      this.buckets.push(bucket);
+      this.buckets.sort((a, b) => b.priority - a.priority);
+    }
+    bucket.fifo.push(job);
     this.live++;
   }
 
-  /** The oldest job still queued, or `undefined`. */
+  /** Takes the job that should start next, or `undefined`. */
   shift(): Job | undefined {
-    while (this.head < this.items.length) {
-      const job = this.items[this.head];
-      this.items[this.head++] = undefined;
-      if (job && job.state === 'queued') {
-        this.live--;
-        this.compact();
-        return job;
+    if (this.live === 0) return undefined;
+    let best: { fifo: Fifo; job: Job; rank: number } | undefined;
+    const now = this.buckets.length > 1 ? this.now() : 0;
+    for (const { priority, fifo } of this.buckets) {
+      const job = fifo.peek();
+      if (!job) continue;
+      if (this.buckets.length === 1) {
+        best = { fifo, job, rank: 0 };
+        break;
       }
+      const rank = priority + Math.floor((now - job.queuedAt) / this.agingMs);
+      if (!best || rank > best.rank || (rank === best.rank && job.seq < best.job.seq)) best = { fifo, job, rank };
     }
-    this.items.length = 0;
-    this.head = 0;
-    return undefined;
+    if (!best) return undefined;
+    best.fifo.take();
+    this.live--;
+    return best.job;
   }
 
-  /** Takes a queued job out; call after changing its state from `queued`. */
+  /** Accounts for a queued job whose state was changed from `queued` (withdrawn or timed out). */
   forget(): void {
     this.live--;
   }
 
-  /** Empties the queue, returning the jobs that were still queued, oldest first. */
+  /** Empties the queue, returning the jobs that were still queued, in submission order. */
   drain(): Job[] {
-    const jobs = this.items.slice(this.head).filter((job): job is Job => job?.state === 'queued');
-    this.items = [];
-    this.head = 0;
+    const jobs = this.buckets.flatMap((bucket) => bucket.fifo.drain()).sort((a, b) => a.seq - b.seq);
     this.live = 0;
     return jobs;
-  }
-
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
   }
 }

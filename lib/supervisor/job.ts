@@ -1,3 +1,4 @@
+import type { TransferListItem } from 'node:worker_threads';
 import type { JobTarget, RunInstruction } from '../protocol/messages';
 
 /** Where a job's outcome goes: an RxJS Subscriber fits as it is. */
@@ -7,15 +8,36 @@ export interface JobSink {
   error(error: unknown): void;
 }
 
-export type JobState = 'queued' | 'running' | 'settled' | 'withdrawn';
+/** Per-job settings, with the pool's defaults filled in. */
+export interface JobSettings {
+  readonly priority: number;
+  /** Milliseconds the job may run, from the start of its run. */
+  readonly timeout: number | undefined;
+  /** Milliseconds the job may wait in the queue. */
+  readonly queueTimeout: number | undefined;
+  readonly onProgress: ((value: unknown) => void) | undefined;
+}
+
+/** `queued` → `running` → `ended` (its worker is free of it), or `queued` → `withdrawn`. */
+export type JobState = 'queued' | 'running' | 'ended' | 'withdrawn';
 
 let nextJobId = 1;
 
-/** One submitted job, from queue to outcome. It settles exactly once. */
+/** One submitted job, from queue to outcome. Its caller hears of it exactly once (or not at all, once gone). */
 export class Job {
   readonly id = nextJobId++;
   readonly instruction: RunInstruction;
   state: JobState = 'queued';
+  /** True once the caller has its outcome, or has gone (unsubscribed). */
+  closed = false;
+  /** Order of submission, for FIFO within a priority. */
+  seq = 0;
+  queuedAt = 0;
+  startedAt = 0;
+  /** The queue-timeout timer while queued, the run-timeout timer while running. */
+  timer: NodeJS.Timeout | undefined;
+  /** Stream items delivered since the worker was last granted more. */
+  unpulled = 0;
 
   constructor(
     target: JobTarget,
@@ -23,20 +45,35 @@ export class Job {
     /** For messages: `PrimesJobs.countPrimes`, `function fib`. */
     readonly label: string,
     private readonly sink: JobSink,
+    /** Values moved, not copied, to the worker (`transfer()`). */
+    readonly transfers: readonly TransferListItem[],
+    readonly settings: JobSettings,
   ) {
     this.instruction = { kind: 'run', id: this.id, target, args };
   }
 
+  /** One item of a stream. */
+  emit(value: unknown): void {
+    if (!this.closed) this.sink.next(value);
+  }
+
   succeed(value: unknown): void {
-    if (this.state === 'settled' || this.state === 'withdrawn') return;
-    this.state = 'settled';
+    if (this.closed) return;
+    this.closed = true;
     this.sink.next(value);
     this.sink.complete();
   }
 
+  /** The end of a stream. */
+  complete(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink.complete();
+  }
+
   fail(error: unknown): void {
-    if (this.state === 'settled' || this.state === 'withdrawn') return;
-    this.state = 'settled';
+    if (this.closed) return;
+    this.closed = true;
     this.sink.error(error);
   }
 }

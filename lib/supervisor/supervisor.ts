@@ -1,20 +1,23 @@
 /**
- * The supervisor: a FIFO queue and `size` workers, each on its own channel. A worker asks (its status says
- * it is idle) and the supervisor answers (the next job), so no worker ever holds two jobs and no job waits
- * behind a slow one. Panics (a worker dying while it holds a job) go through the PanicSwitch.
+ * The supervisor: a queue and `size` workers, each on its own channel. A worker asks (its status says it is
+ * idle) and the supervisor answers (the next job), so no worker ever holds two jobs and no job waits behind a
+ * slow one. Panics (a worker dying while it holds a job) go through the PanicSwitch.
  * Plain TypeScript on purpose: no Nest here, so the same protocol can serve other front ends.
  */
 import { JobArgumentError } from '../errors/job-argument.error';
 import { JobPanicError } from '../errors/job-panic.error';
+import { JobQueueTimeoutError } from '../errors/job-queue-timeout.error';
+import { JobTimeoutError } from '../errors/job-timeout.error';
 import { PoolClosedError } from '../errors/pool-closed.error';
 import { PoolKilledError } from '../errors/pool-killed.error';
+import { PoolQueueFullError } from '../errors/pool-queue-full.error';
 import { PoolShutdownTimeoutError } from '../errors/pool-shutdown-timeout.error';
 import { WorkerBootError } from '../errors/worker-boot.error';
-import type { PoolState, PoolStatus } from '../interfaces/pool-status.interface';
 import type { KillReport } from '../interfaces/kill-report.interface';
+import type { PoolState, PoolStatus } from '../interfaces/pool-status.interface';
 import { PanicSwitch } from '../panic-switch.enum';
 import { decodeError } from '../protocol/error-codec';
-import type { Status } from '../protocol/messages';
+import { STREAM_WINDOW, type Status } from '../protocol/messages';
 import type { Job } from './job';
 import { JobQueue } from './job-queue';
 import { WorkerHandle, type WorkerExit, type WorkerListener, type WorkerSpec } from './worker-handle';
@@ -31,16 +34,28 @@ export interface SupervisorOptions {
   readonly panicOnError: boolean;
   /** Milliseconds `close()` waits for submitted jobs before failing the rest. */
   readonly shutdownTimeout: number;
+  /** Milliseconds a cancelled job may take to stop before its worker is terminated (and replaced). */
+  readonly cancelGrace: number;
+  /** Jobs the queue may hold; past it `submit` refuses at once. */
+  readonly maxQueue: number | undefined;
+  /** Milliseconds of waiting that raise a queued job's priority by one. */
+  readonly priorityAging: number;
+  /** Replace a worker after it has run this many jobs. */
+  readonly recycleAfterJobs: number | undefined;
   /** Called once a `Kill` has let the running jobs finish; ends the process by default. */
   readonly onKill: (report: KillReport) => void;
+  /** Called when the queue fills up (true) and when it has drained again (false). */
+  readonly onSaturation: (saturated: boolean) => void;
   readonly logger: SupervisorLogger;
 }
 
 const RESPAWN_BACKOFF_MS = { first: 100, max: 5_000 };
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Stream items the caller takes before the worker is granted as many more. */
+const PULL_BATCH = STREAM_WINDOW / 2;
 
 export class Supervisor implements WorkerListener {
-  private readonly queue = new JobQueue();
+  private readonly queue: JobQueue;
   private readonly workers: WorkerHandle[] = [];
   /** Idle workers; non-empty only while the queue is empty. */
   private readonly idle: WorkerHandle[] = [];
@@ -50,6 +65,8 @@ export class Supervisor implements WorkerListener {
   private busy = 0;
   private panics = 0;
   private respawns = 0;
+  private recycled = 0;
+  private saturated = false;
   private bootFailuresInARow = 0;
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
   private drainWaiters: (() => void)[] = [];
@@ -57,7 +74,9 @@ export class Supervisor implements WorkerListener {
   private kill: { panicked: string[]; refused: number; finished: number } | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: SupervisorOptions) {}
+  constructor(private readonly options: SupervisorOptions) {
+    this.queue = new JobQueue(options.priorityAging);
+  }
 
   /** Spawns every worker in parallel; resolves once all have booted, rejects on the first boot failure. */
   start(spec: WorkerSpec): Promise<void> {
@@ -68,27 +87,52 @@ export class Supervisor implements WorkerListener {
     });
   }
 
-  /** Queues a job, or hands it straight to an idle worker. Fails it at once if the pool takes no jobs. */
+  /** Hands a job to an idle worker, or queues it. Fails it at once if the pool takes no jobs or the queue is full. */
   submit(job: Job): void {
-    if (this.state !== 'starting' && this.state !== 'running') {
-      job.fail(this.refusal(job));
-      return;
-    }
+    if (this.state !== 'starting' && this.state !== 'running') return job.fail(this.refusal(job));
     const worker = this.idle.pop();
-    if (worker === undefined) {
-      this.queue.push(job);
-    } else if (!this.dispatch(worker, job)) {
+    if (worker !== undefined) {
+      if (this.dispatch(worker, job)) return;
       this.idle.push(worker);
-      this.notifyIfDrained();
+      return this.notifyIfDrained();
     }
+    const { maxQueue } = this.options;
+    if (maxQueue !== undefined && this.queue.size >= maxQueue) {
+      return job.fail(
+        new PoolQueueFullError(`${job.label} was refused: the queue already holds ${maxQueue} jobs (maxQueue)`),
+      );
+    }
+    this.enqueue(job);
   }
 
-  /** Takes a job out of the queue if it has not started; a running job runs on. */
-  withdraw(job: Job): void {
-    if (job.state !== 'queued') return;
-    job.state = 'withdrawn';
-    this.queue.forget();
-    this.notifyIfDrained();
+  /**
+   * Cancels a job: a queued one leaves the queue; a running one is told to stop (its AbortSignal aborts) and,
+   * if it has not stopped within `cancelGrace`, its worker is terminated and replaced. With `error`, the caller
+   * gets that error; without, the caller has gone and gets nothing.
+   */
+  cancel(job: Job, error?: Error): void {
+    if (error) job.fail(error);
+    job.closed = true;
+    if (job.state === 'queued') {
+      job.state = 'withdrawn';
+      clearTimeout(job.timer);
+      this.queue.forget();
+      this.checkSaturation();
+      this.notifyIfDrained();
+      return;
+    }
+    const worker = job.state === 'running' ? this.workers.find((w) => w.job === job) : undefined;
+    if (!worker || worker.cancelTimer) return;
+    worker.send({ kind: 'cancel', id: job.id });
+    worker.cancelTimer = setTimeout(() => {
+      if (worker.job !== job) return;
+      this.options.logger.warn(
+        `${job.label} did not stop within ${this.options.cancelGrace} ms of being cancelled; replacing worker ${worker.id}`,
+      );
+      this.endRun(worker);
+      void worker.terminate();
+      this.notifyIfDrained();
+    }, this.options.cancelGrace);
   }
 
   /** Resolves when the queue is empty and no worker holds a job. */
@@ -113,32 +157,37 @@ export class Supervisor implements WorkerListener {
       busy: this.busy,
       starting,
       queued: this.queue.size,
+      saturated: this.saturated,
       panics: this.panics,
       respawns: this.respawns,
+      recycled: this.recycled,
     };
   }
 
   onStatus(worker: WorkerHandle, status: Status): void {
     switch (status.kind) {
-      case 'done': {
+      case 'done':
+      case 'failed':
+        return this.jobEnded(worker, status);
+      case 'yield': {
         const job = worker.job;
-        this.release(worker);
-        job?.succeed(status.value);
-        break;
-      }
-      case 'failed': {
-        const job = worker.job;
-        const error = decodeError(status.error);
-        if (this.options.panicOnError && job) {
-          worker.job = undefined;
-          this.busy--;
-          this.panic(worker, job, `threw ${error.name}: ${error.message} (panicOnError is set)`, error);
-          void worker.terminate();
-          return;
+        if (job?.id !== status.id) return;
+        job.emit(status.value);
+        if (++job.unpulled >= PULL_BATCH) {
+          worker.send({ kind: 'pull', id: job.id, count: job.unpulled });
+          job.unpulled = 0;
         }
-        this.release(worker);
-        job?.fail(error);
-        break;
+        return;
+      }
+      case 'progress': {
+        const job = worker.job;
+        if (job?.id !== status.id || job.closed || !job.settings.onProgress) return;
+        try {
+          job.settings.onProgress(status.value);
+        } catch (error) {
+          this.options.logger.error(`The onProgress callback of ${job.label} threw: ${String(error)}`);
+        }
+        return;
       }
       case 'ready':
         worker.booted = true;
@@ -148,12 +197,11 @@ export class Supervisor implements WorkerListener {
           this.startup = undefined;
         }
         if (this.state === 'starting') this.state = 'running';
-        this.feed(worker);
-        break;
+        return this.feed(worker);
       case 'boot-failed':
         // The worker ends its thread next; onExit handles the failure once.
         worker.bootError = decodeError(status.error);
-        break;
+        return;
     }
   }
 
@@ -165,15 +213,38 @@ export class Supervisor implements WorkerListener {
         worker.bootError ?? exit.error ?? new Error(`the worker exited with code ${exit.code} while booting`);
       return this.bootFailed(worker, cause);
     }
-    const job = worker.job;
-    if (job) {
-      worker.job = undefined;
-      this.busy--;
-    }
+    const job = this.endRun(worker);
     const why = exit.error
       ? `its worker died of an uncaught ${exit.error.name}: ${exit.error.message}`
       : `its worker exited with code ${exit.code}`;
     this.panic(worker, job, why, exit.error);
+  }
+
+  private jobEnded(worker: WorkerHandle, status: Status & { kind: 'done' | 'failed' }): void {
+    if (worker.job?.id !== status.id) return; // a job already given up on (timed out and replaced)
+    const job = this.endRun(worker)!;
+    worker.jobsRun++;
+    if (status.kind === 'failed' && this.options.panicOnError && !job.closed) {
+      const error = decodeError(status.error);
+      this.panic(worker, job, `threw ${error.name}: ${error.message} (panicOnError is set)`, error);
+      void worker.terminate();
+      return;
+    }
+    const { recycleAfterJobs } = this.options;
+    if (this.kill) {
+      this.kill.finished++;
+      worker.setIdle();
+      this.idle.push(worker);
+    } else if (status.retire || (recycleAfterJobs !== undefined && worker.jobsRun >= recycleAfterJobs)) {
+      this.retire(worker);
+    } else {
+      // The worker takes its next job before the caller hears of this one: it need not wait on caller code.
+      this.feed(worker);
+    }
+    if (status.kind === 'failed') job.fail(decodeError(status.error));
+    else if (status.streamed) job.complete();
+    else job.succeed(status.value);
+    if (this.kill) this.finishKillIfDone();
   }
 
   private spawn(): WorkerHandle {
@@ -181,62 +252,121 @@ export class Supervisor implements WorkerListener {
     return new WorkerHandle(this.nextWorkerId++, this.spec, this);
   }
 
+  private enqueue(job: Job): void {
+    job.queuedAt = Date.now();
+    this.queue.push(job);
+    const { queueTimeout } = job.settings;
+    if (queueTimeout !== undefined && queueTimeout <= MAX_TIMER_MS) {
+      job.timer = setTimeout(() => {
+        if (job.state !== 'queued') return;
+        const waited = Date.now() - job.queuedAt;
+        this.cancel(
+          job,
+          new JobQueueTimeoutError(
+            `${job.label} waited ${waited} ms in the queue without a free worker (queueTimeout ${queueTimeout} ms)`,
+            waited,
+          ),
+        );
+      }, queueTimeout);
+      job.timer.unref();
+    }
+    this.checkSaturation();
+  }
+
   /** Sends the worker its job; a job whose arguments cannot be sent fails alone and the worker stays free. */
   private dispatch(worker: WorkerHandle, job: Job): boolean {
     try {
       worker.run(job);
-      this.busy++;
-      return true;
     } catch (error) {
+      job.state = 'ended';
       job.fail(
         new JobArgumentError(
           `${job.label}: an argument cannot be sent to a worker: ${(error as Error).message}`,
           'args',
-          { cause: error },
+          {
+            cause: error,
+          },
         ),
       );
       return false;
     }
+    this.busy++;
+    job.startedAt = Date.now();
+    if (job.queuedAt === 0) job.queuedAt = job.startedAt;
+    clearTimeout(job.timer);
+    job.timer = undefined;
+    const { timeout } = job.settings;
+    if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
+      job.timer = setTimeout(() => this.timedOut(job, timeout), timeout);
+      job.timer.unref();
+    }
+    return true;
   }
 
-  /** Gives an idle worker the oldest queued job, or parks it. */
+  private timedOut(job: Job, timeout: number): void {
+    if (job.state !== 'running') return;
+    const ran = Date.now() - job.startedAt;
+    const waited = job.startedAt - job.queuedAt;
+    this.cancel(
+      job,
+      new JobTimeoutError(
+        `${job.label} timed out after running for ${ran} ms (timeout ${timeout} ms; it had waited ${waited} ms in the queue)`,
+        ran,
+        waited,
+      ),
+    );
+  }
+
+  /** The worker no longer runs its job (it ended, or was given up on): returns that job. */
+  private endRun(worker: WorkerHandle): Job | undefined {
+    const job = worker.job;
+    if (!job) return undefined;
+    clearTimeout(job.timer);
+    job.timer = undefined;
+    job.state = 'ended';
+    worker.job = undefined;
+    clearTimeout(worker.cancelTimer);
+    worker.cancelTimer = undefined;
+    this.busy--;
+    return job;
+  }
+
+  /** Gives an idle worker the next queued job, or parks it. */
   private feed(worker: WorkerHandle): void {
     for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
-      if (this.dispatch(worker, job)) return;
+      if (this.dispatch(worker, job)) return this.checkSaturation();
     }
     worker.setIdle();
     this.idle.push(worker);
+    this.checkSaturation();
     this.notifyIfDrained();
   }
 
-  /** A worker reported the end of its job: it takes the next one at once. */
-  private release(worker: WorkerHandle): void {
-    this.busy--;
-    worker.job = undefined;
-    if (this.kill) {
-      this.kill.finished++;
-      worker.setIdle();
-      this.idle.push(worker);
-      this.finishKillIfDone();
-      return;
+  /** Replaces a worker that has done its share (recycling); its replacement boots while it exits. */
+  private retire(worker: WorkerHandle): void {
+    const slot = this.workers.indexOf(worker);
+    if (slot >= 0 && (this.state === 'running' || this.state === 'closing')) {
+      this.recycled++;
+      this.workers[slot] = this.spawn();
     }
-    this.feed(worker);
+    void worker.stop();
+    this.notifyIfDrained();
   }
 
   private panic(worker: WorkerHandle, job: Job | undefined, why: string, cause: Error | undefined): void {
     this.panics++;
     const what = job ? `Job ${job.label}` : `Worker ${worker.id} (idle)`;
     const message = `${what} panicked: ${why}`;
-    this.options.logger.error(
-      `${message} [PanicSwitch.${this.options.panicSwitch === PanicSwitch.Kill ? 'Kill' : 'Respawn'}]`,
-    );
+    const kill = this.options.panicSwitch === PanicSwitch.Kill;
+    this.options.logger.error(`${message} [PanicSwitch.${kill ? 'Kill' : 'Respawn'}]`);
     job?.fail(new JobPanicError(message, worker.id, { cause }));
-    if (this.options.panicSwitch === PanicSwitch.Kill) {
+    if (kill) {
       this.beginKill(message);
     } else if (worker.state === 'exited') {
       this.replaceIfNeeded(worker);
     }
     // Under Respawn a worker still alive (panicOnError) is replaced from onExit once terminated.
+    this.notifyIfDrained();
   }
 
   /** Puts a fresh worker in the slot of one that ended, unless the pool is winding down. */
@@ -257,16 +387,17 @@ export class Supervisor implements WorkerListener {
     if (this.startup) {
       const { reject } = this.startup;
       this.startup = undefined;
-      for (const job of this.queue.drain()) job.fail(error);
+      this.failQueued(() => error);
       reject(error);
       return;
     }
     this.bootFailuresInARow++;
     const live = this.workers.some((w) => w.state === 'idle' || w.state === 'busy');
     this.options.logger.error(`${error.message}${live ? '' : '; no worker is left to run the queued jobs'}`);
-    if (!live) for (const job of this.queue.drain()) job.fail(error);
+    if (!live) this.failQueued(() => error);
     const slot = this.workers.indexOf(worker);
     if (slot < 0 || (this.state !== 'running' && this.state !== 'starting')) return;
+    // Back off, so a job module that cannot boot does not spin the CPU in a respawn loop.
     const delay = Math.min(RESPAWN_BACKOFF_MS.first * 2 ** (this.bootFailuresInARow - 1), RESPAWN_BACKOFF_MS.max);
     const timer = setTimeout(() => {
       this.respawnTimers.delete(timer);
@@ -284,10 +415,7 @@ export class Supervisor implements WorkerListener {
     } else {
       this.kill = { panicked: [reason], refused: 0, finished: 0 };
       this.state = 'killing';
-      for (const job of this.queue.drain()) {
-        this.kill.refused++;
-        job.fail(this.refusal(job));
-      }
+      this.kill.refused = this.failQueued((job) => this.refusal(job));
     }
     this.finishKillIfDone();
   }
@@ -336,21 +464,30 @@ export class Supervisor implements WorkerListener {
   /** Fails every queued and running job once the shutdown timeout has run out. */
   private abandonJobs(): void {
     const timeout = this.options.shutdownTimeout;
-    for (const job of this.queue.drain()) {
-      job.fail(
+    this.failQueued(
+      (job) =>
         new PoolShutdownTimeoutError(`${job.label} had not started when the ${timeout} ms shutdown timeout ran out`),
-      );
-    }
+    );
     for (const worker of this.workers) {
-      const job = worker.job;
+      const job = this.endRun(worker);
       if (!job) continue;
       job.fail(
         new PoolShutdownTimeoutError(`${job.label} was still running when the ${timeout} ms shutdown timeout ran out`),
       );
-      worker.job = undefined;
-      this.busy--;
       void worker.terminate();
     }
+  }
+
+  /** Fails every queued job with the error `reason` gives; returns how many there were. */
+  private failQueued(reason: (job: Job) => Error): number {
+    const jobs = this.queue.drain();
+    for (const job of jobs) {
+      clearTimeout(job.timer);
+      job.state = 'withdrawn';
+      job.fail(reason(job));
+    }
+    this.checkSaturation();
+    return jobs.length;
   }
 
   private refusal(job: Job): Error {
@@ -360,6 +497,22 @@ export class Supervisor implements WorkerListener {
       );
     }
     return new PoolClosedError(`${job.label} was refused: the pool is ${this.state}`);
+  }
+
+  /**
+   * Saturated once the queue is full (`maxQueue`), or without `maxQueue` once any job has to wait; drained again
+   * once it is down to half of `maxQueue`, or empty.
+   */
+  private checkSaturation(): void {
+    const { maxQueue } = this.options;
+    const depth = this.queue.size;
+    if (!this.saturated && depth >= (maxQueue ?? 1)) {
+      this.saturated = true;
+      this.options.onSaturation(true);
+    } else if (this.saturated && depth <= (maxQueue === undefined ? 0 : Math.floor(maxQueue / 2))) {
+      this.saturated = false;
+      this.options.onSaturation(false);
+    }
   }
 
   private forgetIdle(worker: WorkerHandle): void {

@@ -35,6 +35,10 @@ export class WorkerHandle {
   job: Job | undefined;
   /** Set once the worker has reported `ready`. */
   booted = false;
+  /** Jobs it has finished, for `recycleAfterJobs`. */
+  jobsRun = 0;
+  /** Set while its job is being cancelled: ends it if the job has not stopped within the grace period. */
+  cancelTimer: NodeJS.Timeout | undefined;
   /** What the worker said when it could not boot. */
   bootError: Error | undefined;
   private readonly thread: Worker;
@@ -75,16 +79,23 @@ export class WorkerHandle {
 
   /** Hands the worker a job. Throws (DataCloneError) if the arguments cannot be sent; the worker stays idle. */
   run(job: Job): void {
-    this.port.postMessage(job.instruction);
+    this.port.postMessage(job.instruction, job.transfers);
     this.job = job;
     job.state = 'running';
     this.state = 'busy';
     this.thread.ref();
   }
 
+  /** Sends a control instruction about its current job (cancel, pull). */
+  send(instruction: Instruction): void {
+    this.port.postMessage(instruction);
+  }
+
   /** Marks the worker idle; an idle worker does not keep the process alive. */
   setIdle(): void {
     this.job = undefined;
+    clearTimeout(this.cancelTimer);
+    this.cancelTimer = undefined;
     this.state = 'idle';
     this.thread.unref();
   }

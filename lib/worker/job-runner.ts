@@ -1,28 +1,84 @@
 /**
- * Worker side: runs the instructions the supervisor sends, one at a time, and answers each with a status.
+ * Worker side: runs the instructions the supervisor sends, one job at a time, and answers each with statuses.
  */
-import type { MessagePort } from 'node:worker_threads';
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { poolJobMethods } from '../decorators/pool-job.decorator';
+import { JobCancelledError } from '../errors/job-cancelled.error';
 import { JobResultError } from '../errors/job-result.error';
 import { UnknownJobError } from '../errors/unknown-job.error';
+import { enterJob, JobContext, leaveJob } from '../jobs/job-context';
 import { encodeError } from '../protocol/error-codec';
-import type { JobTarget, RunInstruction, Status } from '../protocol/messages';
+import {
+  STREAM_WINDOW,
+  type Instruction,
+  type JobTarget,
+  type RunInstruction,
+  type Status,
+} from '../protocol/messages';
+import { transfersIn } from '../protocol/transfer';
+import { evaluateFunction, type Callable } from './function-source';
+import { asAsyncIterator, isStream } from './stream-source';
 
-type Callable = (...args: unknown[]) => unknown;
+/** The job in progress: at most one per worker. */
+interface Running {
+  readonly id: number;
+  readonly controller: AbortController;
+  /** Items the stream may still send before the supervisor grants more. */
+  credits: number;
+  /** Wakes a stream waiting for credits or for cancellation. */
+  wake: (() => void) | undefined;
+  iterator: AsyncIterator<unknown> | undefined;
+}
 
 /** Compiled self-contained functions kept per worker; the oldest is dropped past this. */
 const MAX_COMPILED_FUNCTIONS = 256;
 
 export class JobRunner {
   private readonly functions = new Map<string, Callable>();
+  private readonly context = new JobContext();
+  private running: Running | undefined;
 
   constructor(
     private readonly port: MessagePort,
     private readonly jobs: ReadonlyMap<string, object>,
+    /** Ask to be replaced once the heap is above this after a job. */
+    private readonly retireAboveHeapMb: number | undefined,
   ) {}
 
-  run(instruction: RunInstruction): void {
+  handle(instruction: Instruction): void {
+    switch (instruction.kind) {
+      case 'run':
+        return this.run(instruction);
+      case 'cancel':
+        return this.cancel(instruction.id);
+      case 'pull':
+        if (this.running?.id === instruction.id) {
+          this.running.credits += instruction.count;
+          this.running.wake?.();
+        }
+        return;
+      case 'exit':
+        return; // handled by worker-main
+    }
+  }
+
+  private run(instruction: RunInstruction): void {
     const { id } = instruction;
+    const running: Running = {
+      id,
+      controller: new AbortController(),
+      credits: STREAM_WINDOW,
+      wake: undefined,
+      iterator: undefined,
+    };
+    this.running = running;
+    enterJob({
+      id,
+      signal: running.controller.signal,
+      progress: (value) => {
+        if (this.running === running) this.send({ kind: 'progress', id, value }, transfersIn(value));
+      },
+    });
     let result: unknown;
     try {
       const [self, fn] = this.resolve(instruction.target);
@@ -30,19 +86,49 @@ export class JobRunner {
     } catch (error) {
       return this.failed(id, error);
     }
-    // Synchronous jobs answer at once, without a microtask turn.
-    if (isThenable(result)) {
+    if (isStream(result)) {
+      void this.stream(running, asAsyncIterator(result));
+    } else if (isThenable(result)) {
       result.then(
         (value) => this.done(id, value),
         (error: unknown) => this.failed(id, error),
       );
     } else {
-      this.done(id, result);
+      this.done(id, result); // synchronous jobs answer at once, without a microtask turn
+    }
+  }
+
+  private cancel(id: number): void {
+    const running = this.running;
+    if (running?.id !== id) return;
+    running.controller.abort(new JobCancelledError('The job was cancelled'));
+    running.wake?.();
+  }
+
+  /** Sends a stream's items as the supervisor grants credits; stops it (its `finally` runs) when cancelled. */
+  private async stream(running: Running, iterator: AsyncIterator<unknown>): Promise<void> {
+    running.iterator = iterator;
+    const { signal } = running.controller;
+    try {
+      for (;;) {
+        while (running.credits === 0 && !signal.aborted) {
+          await new Promise<void>((resolve) => (running.wake = resolve));
+        }
+        if (signal.aborted) break;
+        const step = await iterator.next();
+        if (step.done) break;
+        running.credits--;
+        this.send({ kind: 'yield', id: running.id, value: step.value }, transfersIn(step.value));
+      }
+      if (signal.aborted) await iterator.return?.();
+      this.finish({ kind: 'done', id: running.id, value: undefined, streamed: true });
+    } catch (error) {
+      this.failed(running.id, error);
     }
   }
 
   private resolve(target: JobTarget): [unknown, Callable] {
-    if (target.kind === 'function') return [undefined, this.compile(target.source)];
+    if (target.kind === 'function') return [this.context, this.compile(target.source)];
     const instance = this.jobs.get(target.job);
     const method = instance && (instance as Record<string, unknown>)[target.method];
     if (!instance || typeof method !== 'function' || !poolJobMethods(instance.constructor).has(target.method)) {
@@ -66,7 +152,7 @@ export class JobRunner {
 
   private done(id: number, value: unknown): void {
     try {
-      this.send({ kind: 'done', id, value });
+      this.finish({ kind: 'done', id, value }, transfersIn(value));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.failed(id, new JobResultError(`The job's result cannot be sent back from the worker: ${reason}`));
@@ -74,11 +160,24 @@ export class JobRunner {
   }
 
   private failed(id: number, error: unknown): void {
-    this.send({ kind: 'failed', id, error: encodeError(error) });
+    this.finish({ kind: 'failed', id, error: encodeError(error) });
   }
 
-  private send(status: Status): void {
-    this.port.postMessage(status);
+  /** The job's last status: the worker is idle once it is sent. */
+  private finish(status: Status & { kind: 'done' | 'failed' }, transfers: TransferListItem[] = []): void {
+    const retire = this.shouldRetire();
+    this.send(retire ? { ...status, retire } : status, transfers);
+    this.running = undefined;
+    leaveJob();
+  }
+
+  private shouldRetire(): true | undefined {
+    const limit = this.retireAboveHeapMb;
+    return limit !== undefined && process.memoryUsage().heapUsed > limit * 1024 * 1024 ? true : undefined;
+  }
+
+  private send(status: Status, transfers: TransferListItem[] = []): void {
+    this.port.postMessage(status, transfers);
   }
 }
 
@@ -88,22 +187,4 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-/** Rebuilds a function from its source: an arrow or function expression, or a method (`name(x) { … }`). */
-function evaluateFunction(source: string): Callable {
-  let value: unknown;
-  try {
-    value = new Function(`return (${source});`)();
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    try {
-      // A method's source is not an expression; inside an object literal it is.
-      value = Object.values(new Function(`return ({ ${source} });`)() as object)[0];
-    } catch {
-      throw new SyntaxError(`The job function's source cannot be compiled in the worker: ${error.message}`);
-    }
-  }
-  if (typeof value !== 'function') throw new TypeError('The job function’s source did not evaluate to a function');
-  return value as Callable;
 }

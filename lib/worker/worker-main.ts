@@ -4,26 +4,26 @@
 import { workerData } from 'node:worker_threads';
 import { encodeError } from '../protocol/error-codec';
 import type { Instruction, WorkerBootData } from '../protocol/messages';
-import { bootJobContext, type JobContext } from './job-context';
 import { JobRunner } from './job-runner';
+import { bootWorkerContext, type WorkerContext } from './worker-context';
 
-const { port, catalog, logLevels } = workerData as WorkerBootData;
+const { port, catalog, logLevels, retireAboveHeapMb } = workerData as WorkerBootData;
 
 async function main(): Promise<void> {
-  let context: JobContext;
+  let context: WorkerContext;
   try {
-    context = await bootJobContext(catalog, logLevels);
+    context = await bootWorkerContext(catalog, logLevels);
   } catch (error) {
     port.postMessage({ kind: 'boot-failed', error: encodeError(error) });
     port.close();
     process.exit(1);
   }
-  const runner = new JobRunner(port, context.jobs);
+  const runner = new JobRunner(port, context.jobs, retireAboveHeapMb);
   port.on('message', (instruction: Instruction) => {
-    if (instruction.kind === 'run') {
-      runner.run(instruction);
-    } else {
+    if (instruction.kind === 'exit') {
       void context.app.close().finally(() => process.exit(0));
+    } else {
+      runner.handle(instruction);
     }
   });
   port.postMessage({ kind: 'ready' });

@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { PoolModule } from '../pool.module';
 import type { ExportRef, WorkerCatalog } from '../protocol/messages';
 
-export interface JobContext {
+export interface WorkerContext {
   readonly app: INestApplicationContext;
   /** Job provider instances by catalog key. */
   readonly jobs: ReadonlyMap<string, object>;
 }
 
-export async function bootJobContext(catalog: WorkerCatalog, logLevels: LogLevel[] | false): Promise<JobContext> {
+export async function bootWorkerContext(catalog: WorkerCatalog, logLevels: LogLevel[] | false): Promise<WorkerContext> {
   const load = classLoader(catalog.files);
   const modules = catalog.modules.map(load) as Type[];
   const jobTypes = catalog.jobs.map((job) => [job.key, load(job.ref)] as const);
