@@ -61,6 +61,7 @@ export class JobQueue {
   }
 
   push(job: Job): void {
+    job.state = 'queued';
     job.seq = ++this.seq;
     let bucket = this.buckets.find((b) => b.priority === job.settings.priority);
     if (!bucket) {

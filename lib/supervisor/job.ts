@@ -18,8 +18,11 @@ export interface JobSettings {
   readonly onProgress: ((value: unknown) => void) | undefined;
 }
 
-/** `queued` → `running` → `ended` (its worker is free of it), or `queued` → `withdrawn`. */
-export type JobState = 'queued' | 'running' | 'ended' | 'withdrawn';
+/**
+ * `new` → `queued` → `running` → `ended` (its worker is free of it); `new` → `running` when a worker is idle;
+ * `queued` → `withdrawn` when cancelled or refused while queued. A job refused on submission stays `new`.
+ */
+export type JobState = 'new' | 'queued' | 'running' | 'ended' | 'withdrawn';
 
 let nextJobId = 1;
 
@@ -27,7 +30,7 @@ let nextJobId = 1;
 export class Job {
   readonly id = nextJobId++;
   readonly instruction: RunInstruction;
-  state: JobState = 'queued';
+  state: JobState = 'new';
   /** True once the caller has its outcome, or has gone (unsubscribed). */
   closed = false;
   /** Order of submission, for FIFO within a priority. */
