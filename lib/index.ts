@@ -1,9 +1,11 @@
 export * from './decorators/inject-pool.decorator';
-export { PoolJob } from './decorators/pool-job.decorator';
+export { PoolJob, type PoolJobOptions } from './decorators/pool-job.decorator';
 export * from './errors';
 export type * from './interfaces/job-options.interface';
 export type * from './interfaces/kill-report.interface';
 export type * from './interfaces/pool-options.interface';
+export type * from './interfaces/pool-event.interface';
+export type * from './interfaces/pool-stats.interface';
 export type * from './interfaces/pool-status.interface';
 export * from './panic-switch.enum';
 export { JobContext } from './jobs/job-context';

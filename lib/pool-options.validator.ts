@@ -54,13 +54,19 @@ export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/** A value as an error message shows it: NaN as NaN, and never a throw of its own. */
 const show = (value: unknown): string => {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol') return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 };
 
@@ -162,7 +168,7 @@ export function resolvePoolOptions(raw: unknown): ResolvedPoolOptions {
     jobFiles: typed.jobFiles,
     execArgv: typed.execArgv,
     resourceLimits: typed.resourceLimits,
-    workerLogLevels: typed.workerLogLevels ?? ['error', 'warn'],
+    workerLogLevels: typed.workerLogLevels ?? ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'],
     jobTimeout: typed.jobTimeout,
     queueTimeout: typed.queueTimeout,
     cancelGrace: typed.cancelGrace ?? 1_000,

@@ -4,6 +4,7 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import type { PoolModuleAsyncOptions, PoolOptions } from './interfaces/pool-options.interface';
 import { JobContext } from './jobs/job-context';
 import { Pool } from './pool';
+import { PoolConfigError } from './errors/pool-config.error';
 import { resolvePoolOptions } from './pool-options.validator';
 import { getPoolOptionsToken, getPoolToken } from './pool.tokens';
 
@@ -22,6 +23,7 @@ type Imports = NonNullable<DynamicModule['imports']>;
 export class PoolModule {
   /** Registers a pool with static options; invalid options throw a `PoolConfigError` here, at startup. */
   static forRoot(options: PoolOptions = {}): DynamicModule {
+    options ??= {};
     resolvePoolOptions(options); // fail fast; the pool checks them again when it starts
     const optionsProvider: Provider = { provide: getPoolOptionsToken(options.name), useValue: options };
     return PoolModule.assemble(options.name, optionsProvider, []);
@@ -32,15 +34,45 @@ export class PoolModule {
    * `app.init()` with a `PoolConfigError`.
    */
   static forRootAsync(options: PoolModuleAsyncOptions): DynamicModule {
+    if (typeof options !== 'object' || options === null || typeof options.useFactory !== 'function') {
+      throw new PoolConfigError(
+        'PoolModule.forRootAsync() needs { useFactory, inject?, imports?, name? } with a function as useFactory',
+      );
+    }
     const optionsProvider: Provider = {
       provide: getPoolOptionsToken(options.name),
       inject: options.inject ?? [],
       useFactory: async (...args: never[]): Promise<PoolOptions> => {
-        const produced = await options.useFactory(...args);
-        return options.name === undefined ? produced : { ...produced, name: options.name };
+        const produced: unknown = await options.useFactory(...args);
+        // Anything but an object is left as it is: the pool refuses it with a PoolConfigError when it starts.
+        if (options.name === undefined || typeof produced !== 'object' || produced === null)
+          return produced as PoolOptions;
+        return { ...produced, name: options.name };
       },
     };
     return PoolModule.assemble(options.name, optionsProvider, options.imports ?? []);
+  }
+
+  /**
+   * Registers a named pool beside the default one, as `BullModule.registerQueue` registers queues: inject it
+   * with `@InjectPool(name)`, and send a job to it with `@PoolJob({ pool: name })`. A name registered twice,
+   * or a job naming a pool that is not registered, fails at boot.
+   */
+  static registerPool(options: PoolOptions & { name: string }): DynamicModule {
+    PoolModule.requireName(options?.name, 'registerPool');
+    return PoolModule.forRoot(options);
+  }
+
+  /** Registers a named pool whose options come from a factory; see `registerPool`. */
+  static registerPoolAsync(options: PoolModuleAsyncOptions & { name: string }): DynamicModule {
+    PoolModule.requireName(options?.name, 'registerPoolAsync');
+    return PoolModule.forRootAsync(options);
+  }
+
+  private static requireName(name: unknown, method: string): void {
+    if (typeof name !== 'string' || name === '') {
+      throw new PoolConfigError(`PoolModule.${method}() needs a name: a non-empty string, got ${JSON.stringify(name)}`);
+    }
   }
 
   private static assemble(name: string | undefined, optionsProvider: Provider, imports: Imports): DynamicModule {

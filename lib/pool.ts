@@ -1,19 +1,21 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
 import type { DiscoveryService } from '@nestjs/core';
-import { BehaviorSubject, distinctUntilChanged, Observable } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import type { TransferListItem } from 'node:worker_threads';
 import { JobArgumentError } from './errors/job-argument.error';
 import { JobCancelledError } from './errors/job-cancelled.error';
 import { PoolUnavailableError } from './errors/pool-unavailable.error';
 import type { JobOptions } from './interfaces/job-options.interface';
 import type { PoolOptions } from './interfaces/pool-options.interface';
+import type { PoolEvent } from './interfaces/pool-event.interface';
+import type { PoolStats } from './interfaces/pool-stats.interface';
 import type { PoolStatus } from './interfaces/pool-status.interface';
 import { JobCatalog } from './jobs/job-catalog';
 import { checkJobOptions, resolvePoolOptions, type ResolvedPoolOptions } from './pool-options.validator';
 import { findCloneProblem } from './protocol/cloneable';
 import type { JobTarget } from './protocol/messages';
 import { Job, type JobSettings } from './supervisor/job';
-import { Supervisor } from './supervisor/supervisor';
+import { Supervisor, type WorkerLogRecord } from './supervisor/supervisor';
 import { workerLaunch } from './worker/worker-launch';
 
 /** Names of `T`'s methods. */
@@ -69,6 +71,7 @@ const NO_TRANSFERS: readonly TransferListItem[] = [];
 export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly saturation = new BehaviorSubject(false);
+  private readonly events = new Subject<PoolEvent>();
   private supervisor: Supervisor | undefined;
   private catalog: JobCatalog | undefined;
   private options: ResolvedPoolOptions | undefined;
@@ -82,6 +85,18 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   readonly saturated$: Observable<boolean> = this.saturation.pipe(distinctUntilChanged());
 
   /**
+   * The pool's lifecycle as it happens: workers up and down (with the reason), jobs queued, started, done,
+   * failed, panicked, cancelled. Events are built only while something subscribes.
+   */
+  readonly events$: Observable<PoolEvent> = this.events.asObservable();
+
+  /** The pool's name; `null` for the default pool. */
+  get name(): string | null {
+    const name = (this.rawOptions as PoolOptions | null | undefined)?.name;
+    return typeof name === 'string' ? name : null;
+  }
+
+  /**
    * @internal Built by `PoolModule`; `host` is null inside a pool worker, where the pool is unavailable.
    * Options are checked when the pool starts (onModuleInit), where an error fails `app.init()` cleanly:
    * thrown from a provider factory it would make Nest end the process.
@@ -90,7 +105,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     private readonly rawOptions: PoolOptions,
     private readonly host: PoolHost | null,
   ) {
-    this.logger = new Logger(rawOptions.name ? `Pool:${rawOptions.name}` : 'Pool');
+    this.logger = new Logger(this.name === null ? 'Pool' : `Pool:${this.name}`);
   }
 
   /** Runs a `@PoolJob()` method on a worker thread; see {@link JobExecutor.execute}. */
@@ -121,7 +136,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     return (
       this.supervisor?.status() ?? {
         state: 'starting',
-        size: typeof this.rawOptions.size === 'number' ? this.rawOptions.size : 0,
+        size: typeof this.rawOptions?.size === 'number' ? this.rawOptions.size : 0,
         idle: 0,
         busy: 0,
         starting: 0,
@@ -132,6 +147,32 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
         recycled: 0,
       }
     );
+  }
+
+  /**
+   * What the pool has done since it started: workers busy / idle / starting, queue depth, jobs completed,
+   * failed, panicked, cancelled and refused, respawns, wait and run times (count, mean, p50, p99, max), and
+   * utilization.
+   */
+  stats(): PoolStats {
+    const stats = this.supervisor?.stats();
+    if (stats) return { pool: this.name, ...stats };
+    const empty = { count: 0, mean: 0, p50: 0, p99: 0, max: 0 };
+    const { state, size, busy, idle, starting, queued, respawns, recycled } = this.status();
+    return {
+      pool: this.name,
+      state,
+      size,
+      workers: { busy, idle, starting },
+      queued,
+      jobs: { completed: 0, failed: 0, panicked: 0, cancelled: 0, refused: 0 },
+      respawns,
+      recycled,
+      waitMs: empty,
+      runMs: empty,
+      utilization: 0,
+      uptimeMs: 0,
+    };
   }
 
   /** @internal Starts the workers and waits until they have booted their job context. */
@@ -150,6 +191,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.supervisor?.close();
     this.saturation.complete();
+    this.events.complete();
   }
 
   private submit(options: JobOptions | undefined, job: Function, rest: unknown[]): Observable<never> {
@@ -207,7 +249,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       );
     }
     const options = resolvePoolOptions(this.rawOptions);
-    const catalog = JobCatalog.discover(this.host.discovery, options.jobFiles, this.host.isPoolModule);
+    const catalog = JobCatalog.discover(this.host.discovery, this.name, options.jobFiles, this.host.isPoolModule);
     const launch = workerLaunch(catalog.files, options.execArgv);
     const supervisor = new Supervisor({
       size: options.size,
@@ -220,6 +262,9 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       recycleAfterJobs: options.recycleAfterJobs,
       onKill: options.onKill ?? (() => process.exit(1)),
       onSaturation: (saturated) => this.saturation.next(saturated),
+      onEvent: (event) => this.events.next(event),
+      eventsObserved: () => this.events.observed,
+      onWorkerLog: (record) => this.relayWorkerLog(record),
       logger: this.logger,
     });
     this.options = options;
@@ -247,6 +292,12 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     return supervisor;
   }
 
+  /** A `Logger` call made in a worker, handed to the app's logger with the worker and job named. */
+  private relayWorkerLog({ workerId, job, level, message, context }: WorkerLogRecord): void {
+    const pool = this.name === null ? '' : ` of pool ${this.name}`;
+    Logger[level](message, `${context ?? 'Job'} @ worker ${workerId}${pool}${job ? ` · ${job}` : ''}`);
+  }
+
   private address(job: Function, rest: unknown[]): [JobTarget, string, unknown[]] {
     if (typeof job !== 'function') {
       throw new TypeError(`execute() takes a job class or a function first, got ${job === null ? 'null' : typeof job}`);
@@ -254,9 +305,8 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     if (isClass(job)) {
       const [method, ...args] = rest;
       if (typeof method !== 'string') {
-        throw new TypeError(
-          `execute(${job.name}, method, ...args): method must be a method name, got ${typeof method}`,
-        );
+        const got = method === null ? 'null' : typeof method;
+        throw new TypeError(`execute(${job.name}, method, ...args): method must be a method name, got ${got}`);
       }
       return [this.catalog!.target(job, method), `${job.name}.${method}`, args];
     }

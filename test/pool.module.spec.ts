@@ -31,7 +31,7 @@ describe('PoolModule', () => {
       ['size 1.5', { size: 1.5 }, /size must be .* got 1\.5/],
       ['a huge size', { size: 1e6 }, /size must be .* got 1000000/],
       ['a size string', { size: '4' }, /size must be .* got "4"/],
-      ['NaN', { size: NaN }, /size must be .* got null/],
+      ['NaN', { size: NaN }, /size must be .* got NaN/],
       [
         'an unknown panic switch',
         { panicSwitch: 'explode' },
@@ -111,7 +111,7 @@ describe('PoolModule', () => {
       expect(app.get(getPoolToken())).toBe(consumer.viaDecorator);
       expect(consumer.named).toBe(app.get(getPoolToken('reports')));
       expect(consumer.named).not.toBe(consumer.viaDecorator);
-      expect(await firstValueFrom(consumer.named.execute(GreeterJobs, 'greet', 'reports'))).toBe('Hello, reports');
+      expect(await firstValueFrom(consumer.viaType.execute(GreeterJobs, 'greet', 'default'))).toBe('Hello, default');
     } finally {
       await app.close();
     }
@@ -124,7 +124,9 @@ describe('PoolModule', () => {
     moduleRef.useLogger(false);
     const init = moduleRef.init();
     await expect(init).rejects.toThrow(WorkerBootError);
-    await expect(init).rejects.toThrow(/could not boot the job context: the licence file is missing in the worker/);
+    await expect(init).rejects.toThrow(
+      /could not boot the job context: the constructor of BrokenJobs threw: the licence file is missing in the worker/,
+    );
     await moduleRef.close();
   });
 

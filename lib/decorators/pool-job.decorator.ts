@@ -3,12 +3,21 @@ import 'reflect-metadata';
 const POOL_JOB_METHODS = Symbol.for('nestjs-poolio:job-methods');
 const POOL_JOB_SOURCE = Symbol.for('nestjs-poolio:job-source');
 
+export interface PoolJobOptions {
+  /** The pool that runs this job (registered with `PoolModule.registerPool({ name })`). Default: the default pool. */
+  pool?: string;
+}
+
 /**
  * Marks a provider method as a pool job: `pool.execute(ThisClass, 'method', ...args)` runs it on a worker
  * thread, on an instance of the provider that the worker's own Nest context built (constructor injection
- * works there too). Arguments and the result must be cloneable (structured clone); the result may be a promise.
+ * works there too). Arguments and the result must be cloneable (structured clone); the result may be a
+ * promise, an async iterable or an Observable (a stream). `pool` names the pool that runs it.
  */
-export function PoolJob(): MethodDecorator {
+export function PoolJob(options: PoolJobOptions = {}): MethodDecorator {
+  if (options.pool !== undefined && (typeof options.pool !== 'string' || options.pool === '')) {
+    throw new TypeError(`@PoolJob({ pool }) takes a pool name, got ${JSON.stringify(options.pool)}`);
+  }
   return (target, key, descriptor) => {
     if (typeof target === 'function') {
       throw new TypeError(`@PoolJob() marks instance methods; ${target.name}.${String(key)} is static`);
@@ -17,8 +26,8 @@ export function PoolJob(): MethodDecorator {
       throw new TypeError(`@PoolJob() marks methods; ${target.constructor.name}.${String(key)} is not a method`);
     }
     const type = target.constructor;
-    const methods = new Set<string>(poolJobMethods(type));
-    methods.add(key);
+    const methods = new Map<string, string | null>(poolJobMethods(type));
+    methods.set(key, options.pool ?? null);
     Reflect.defineMetadata(POOL_JOB_METHODS, methods, type);
     if (!Reflect.hasOwnMetadata(POOL_JOB_SOURCE, type)) {
       const file = callerFile();
@@ -27,9 +36,9 @@ export function PoolJob(): MethodDecorator {
   };
 }
 
-/** The `@PoolJob()` methods of a class, its parents' included. */
-export function poolJobMethods(type: Function): ReadonlySet<string> {
-  return (Reflect.getMetadata(POOL_JOB_METHODS, type) as Set<string> | undefined) ?? new Set();
+/** The `@PoolJob()` methods of a class, its parents' included, with the pool each runs in (`null`: default). */
+export function poolJobMethods(type: Function): ReadonlyMap<string, string | null> {
+  return (Reflect.getMetadata(POOL_JOB_METHODS, type) as Map<string, string | null> | undefined) ?? new Map();
 }
 
 /** The file whose code declared the class's first `@PoolJob()` method, as seen when the decorator ran. */

@@ -32,7 +32,10 @@ export interface PoolOptions {
   execArgv?: string[];
   /** Memory limits per worker; a job that exceeds them panics. */
   resourceLimits?: ResourceLimits;
-  /** Log levels of the Nest logger inside the workers. Default: `['error', 'warn']`. */
+  /**
+   * Levels of `Logger` calls inside the workers that reach the app's logger (the app's logger then applies its
+   * own levels). While a worker boots, only error, warn and fatal are forwarded. Default: every level.
+   */
   workerLogLevels?: LogLevel[] | false;
   /** Milliseconds a job may run, from the start of its run; then it fails with `JobTimeoutError`. Default: none. */
   jobTimeout?: number;

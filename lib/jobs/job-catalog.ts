@@ -25,27 +25,55 @@ export class JobCatalog {
   private readonly jobRefs: { key: string; ref: ExportRef }[] = [];
 
   private readonly pools: (string | null)[] = [];
+  private pool: string | null = null;
 
   private constructor(private readonly jobFiles: readonly string[] | undefined) {}
 
-  /** Reads the app's providers; throws `PoolConfigError` when a job or its module cannot be found again. */
+  /**
+   * Reads the app's providers for the pool `pool` (`null`: the default pool); throws `PoolConfigError` when a
+   * job names a pool that is not registered, a pool is registered twice, or a job or its module cannot be
+   * found again.
+   */
   static discover(
     discovery: DiscoveryService,
+    pool: string | null,
     jobFiles: readonly string[] | undefined,
     isPoolModule: (type: Function) => boolean,
   ): JobCatalog {
     const catalog = new JobCatalog(jobFiles);
+    const wrappers = discovery.getProviders();
+    const registrations = new Map<string | null, number>();
+    for (const wrapper of wrappers) {
+      const poolName = poolNameOfToken(wrapper.token);
+      if (poolName !== undefined) registrations.set(poolName, (registrations.get(poolName) ?? 0) + 1);
+    }
+    for (const [name, count] of registrations) {
+      if (count > 1)
+        throw new PoolConfigError(
+          `The pool ${describePool(name)} is registered ${count} times; register each pool once`,
+        );
+    }
+    catalog.pools.push(...registrations.keys());
+
     const locator = new ExportLocator();
     const byKey = new Map<string, Function>();
-    for (const wrapper of discovery.getProviders()) {
-      const poolName = poolNameOfToken(wrapper.token);
-      if (poolName !== undefined && !catalog.pools.includes(poolName)) catalog.pools.push(poolName);
+    for (const wrapper of wrappers) {
       const type = wrapper.metatype as Type | Function | null | undefined;
       if (typeof type !== 'function' || wrapper.token !== type || catalog.entries.has(type)) continue;
-      const methods = poolJobMethods(type);
-      if (methods.size === 0) continue;
+      const marked = poolJobMethods(type);
+      if (marked.size === 0) continue;
       const host = wrapper.host?.metatype;
       if (!host || isPoolModule(host)) continue;
+      for (const [method, name] of marked) {
+        if (!registrations.has(name)) {
+          throw new PoolConfigError(
+            `${type.name}.${method} runs in the pool ${describePool(name)}, which is not registered ` +
+              `(registered: ${[...registrations.keys()].map(describePool).join(', ') || 'none'})`,
+          );
+        }
+      }
+      const methods = new Set([...marked].filter(([, name]) => name === pool).map(([method]) => method));
+      if (methods.size === 0) continue;
       const key = type.name;
       const clash = byKey.get(key);
       if (clash && clash !== type) {
@@ -58,6 +86,7 @@ export class JobCatalog {
       catalog.jobRefs.push({ key, ref: catalog.locate(locator, type, 'job provider', poolJobSourceFile(type)) });
       if (!catalog.modules.has(host)) catalog.modules.set(host, catalog.locate(locator, host, `module hosting ${key}`));
     }
+    catalog.pool = pool;
     return catalog;
   }
 
@@ -75,6 +104,15 @@ export class JobCatalog {
   /** The job's address; throws `UnknownJobError` for an unknown class or an unmarked method. */
   target(type: Function, method: string): ProviderJobTarget {
     const entry = this.entries.get(type);
+    let target = entry?.targets.get(method);
+    if (target) return target; // the hot path: a job executed before
+    const elsewhere = typeof type === 'function' ? poolJobMethods(type).get(method) : undefined;
+    if (elsewhere !== undefined && elsewhere !== this.pool) {
+      throw new UnknownJobError(
+        `${type.name}.${method} runs in the pool ${describePool(elsewhere)}, not in ${describePool(this.pool)}: ` +
+          `execute it on that pool (@InjectPool(${elsewhere === null ? '' : JSON.stringify(elsewhere)}))`,
+      );
+    }
     if (!entry) {
       const name = typeof type === 'function' && type.name ? type.name : String(type);
       const marked = typeof type === 'function' && poolJobMethods(type).size > 0;
@@ -84,8 +122,6 @@ export class JobCatalog {
           : `${name} is not a job provider: mark its job methods with @PoolJob() and provide it in a module`,
       );
     }
-    let target = entry.targets.get(method);
-    if (target) return target;
     if (!entry.methods.has(method)) {
       const known = [...entry.methods].join(', ');
       throw new UnknownJobError(
@@ -107,4 +143,8 @@ export class JobCatalog {
         'Export it from its file, or list the files that export the job modules and classes in the pool option `jobFiles`',
     );
   }
+}
+
+function describePool(name: string | null): string {
+  return name === null ? 'default' : JSON.stringify(name);
 }

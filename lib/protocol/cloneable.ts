@@ -103,7 +103,16 @@ function inspect(value: unknown, walk: Walk, depth: number): CloneProblem | unde
         'them. Pass plain data (or a data-only class) and rebuild the instance inside the job',
     };
   }
-  return inspectEntries(Object.entries(value), walk, depth, (key) => `.${String(key)}`);
+  // Read each property alone: a getter that throws is reported at its own path.
+  const entries: [string, unknown][] = [];
+  for (const key of Object.keys(value)) {
+    try {
+      entries.push([key, (value as Record<string, unknown>)[key]]);
+    } catch (error) {
+      return { path: `.${key}`, reason: `threw when read: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return inspectEntries(entries, walk, depth, (key) => `.${String(key)}`);
 }
 
 function inspectEntries<K>(

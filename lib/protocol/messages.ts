@@ -90,13 +90,23 @@ export interface ProgressStatus {
   readonly value: unknown;
 }
 
+/** A Nest `Logger` call in the worker, for the app's logger. `jobId`: the job running when it was made. */
+export interface LogStatus {
+  readonly kind: 'log';
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly context: string | undefined;
+  readonly jobId: number | undefined;
+}
+
 /** The worker could not boot; it ends its thread after sending this. */
 export interface BootFailedStatus {
   readonly kind: 'boot-failed';
   readonly error: EncodedError;
 }
 
-export type Status = ReadyStatus | DoneStatus | FailedStatus | YieldStatus | ProgressStatus | BootFailedStatus;
+export type Status =
+  ReadyStatus | DoneStatus | FailedStatus | YieldStatus | ProgressStatus | LogStatus | BootFailedStatus;
 
 /** A stream may run this many items ahead of the caller; the supervisor grants more as the caller takes them. */
 export const STREAM_WINDOW = 16;

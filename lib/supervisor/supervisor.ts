@@ -4,6 +4,7 @@
  * slow one. Panics (a worker dying while it holds a job) go through the PanicSwitch.
  * Plain TypeScript on purpose: no Nest here, so the same protocol can serve other front ends.
  */
+import type { LogLevel } from '@nestjs/common';
 import { JobArgumentError } from '../errors/job-argument.error';
 import { JobPanicError } from '../errors/job-panic.error';
 import { JobQueueTimeoutError } from '../errors/job-queue-timeout.error';
@@ -14,12 +15,15 @@ import { PoolQueueFullError } from '../errors/pool-queue-full.error';
 import { PoolShutdownTimeoutError } from '../errors/pool-shutdown-timeout.error';
 import { WorkerBootError } from '../errors/worker-boot.error';
 import type { KillReport } from '../interfaces/kill-report.interface';
+import type { PoolEvent } from '../interfaces/pool-event.interface';
+import type { PoolStats } from '../interfaces/pool-stats.interface';
 import type { PoolState, PoolStatus } from '../interfaces/pool-status.interface';
 import { PanicSwitch } from '../panic-switch.enum';
 import { decodeError } from '../protocol/error-codec';
 import { STREAM_WINDOW, type Status } from '../protocol/messages';
 import type { Job } from './job';
 import { JobQueue } from './job-queue';
+import { PoolCounters } from './statistics';
 import { WorkerHandle, type WorkerExit, type WorkerListener, type WorkerSpec } from './worker-handle';
 
 export interface SupervisorLogger {
@@ -46,7 +50,20 @@ export interface SupervisorOptions {
   readonly onKill: (report: KillReport) => void;
   /** Called when the queue fills up (true) and when it has drained again (false). */
   readonly onSaturation: (saturated: boolean) => void;
+  /** Lifecycle events; built only while `eventsObserved()` says someone listens. */
+  readonly onEvent: (event: PoolEvent) => void;
+  readonly eventsObserved: () => boolean;
+  /** A `Logger` call made in a worker; `job` names the job running then. */
+  readonly onWorkerLog: (record: WorkerLogRecord) => void;
   readonly logger: SupervisorLogger;
+}
+
+export interface WorkerLogRecord {
+  readonly workerId: number;
+  readonly job: string | undefined;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly context: string | undefined;
 }
 
 const RESPAWN_BACKOFF_MS = { first: 100, max: 5_000 };
@@ -69,6 +86,7 @@ export class Supervisor implements WorkerListener {
   private saturated = false;
   private bootFailuresInARow = 0;
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
+  private readonly counters = new PoolCounters();
   private drainWaiters: (() => void)[] = [];
   private startup: { resolve(): void; reject(error: Error): void; pending: number } | undefined;
   private kill: { panicked: string[]; refused: number; finished: number } | undefined;
@@ -89,7 +107,7 @@ export class Supervisor implements WorkerListener {
 
   /** Hands a job to an idle worker, or queues it. Fails it at once if the pool takes no jobs or the queue is full. */
   submit(job: Job): void {
-    if (this.state !== 'starting' && this.state !== 'running') return job.fail(this.refusal(job));
+    if (this.state !== 'starting' && this.state !== 'running') return this.refuse(job, this.refusal(job));
     const worker = this.idle.pop();
     if (worker !== undefined) {
       if (this.dispatch(worker, job)) return;
@@ -98,7 +116,8 @@ export class Supervisor implements WorkerListener {
     }
     const { maxQueue } = this.options;
     if (maxQueue !== undefined && this.queue.size >= maxQueue) {
-      return job.fail(
+      return this.refuse(
+        job,
         new PoolQueueFullError(`${job.label} was refused: the queue already holds ${maxQueue} jobs (maxQueue)`),
       );
     }
@@ -111,6 +130,7 @@ export class Supervisor implements WorkerListener {
    * gets that error; without, the caller has gone and gets nothing.
    */
   cancel(job: Job, error?: Error): void {
+    if (!job.closed && (job.state === 'queued' || job.state === 'running')) this.recordCancel(job, error);
     if (error) job.fail(error);
     job.closed = true;
     if (job.state === 'queued') {
@@ -130,6 +150,7 @@ export class Supervisor implements WorkerListener {
         `${job.label} did not stop within ${this.options.cancelGrace} ms of being cancelled; replacing worker ${worker.id}`,
       );
       this.endRun(worker);
+      worker.stopReason = 'cancelled-job';
       void worker.terminate();
       this.notifyIfDrained();
     }, this.options.cancelGrace);
@@ -164,6 +185,35 @@ export class Supervisor implements WorkerListener {
     };
   }
 
+  /** What the pool has done since it started (the pool adds its name). */
+  stats(): Omit<PoolStats, 'pool'> {
+    const { busy, idle, starting, queued, state, size, respawns, recycled } = this.status();
+    const c = this.counters;
+    const now = Date.now();
+    let running = 0;
+    for (const worker of this.workers) if (worker.job) running += now - worker.job.startedAt;
+    const uptimeMs = now - c.startedAt;
+    return {
+      state,
+      size,
+      workers: { busy, idle, starting },
+      queued,
+      jobs: {
+        completed: c.completed,
+        failed: c.failed,
+        panicked: c.panicked,
+        cancelled: c.cancelled,
+        refused: c.refused,
+      },
+      respawns,
+      recycled,
+      waitMs: c.wait.summary(),
+      runMs: c.run.summary(),
+      utilization: uptimeMs > 0 ? Math.min(1, (c.busyMs + running) / (size * uptimeMs)) : 0,
+      uptimeMs,
+    };
+  }
+
   onStatus(worker: WorkerHandle, status: Status): void {
     switch (status.kind) {
       case 'done':
@@ -191,6 +241,8 @@ export class Supervisor implements WorkerListener {
       }
       case 'ready':
         worker.booted = true;
+        if (this.options.eventsObserved())
+          this.options.onEvent({ type: 'worker-up', workerId: worker.id, at: Date.now() });
         this.bootFailuresInARow = 0;
         if (this.startup && --this.startup.pending === 0) {
           this.startup.resolve();
@@ -198,6 +250,11 @@ export class Supervisor implements WorkerListener {
         }
         if (this.state === 'starting') this.state = 'running';
         return this.feed(worker);
+      case 'log': {
+        const job = status.jobId !== undefined && worker.job?.id === status.jobId ? worker.job.label : undefined;
+        const { level, message, context } = status;
+        return this.options.onWorkerLog({ workerId: worker.id, job, level, message, context });
+      }
       case 'boot-failed':
         // The worker ends its thread next; onExit handles the failure once.
         worker.bootError = decodeError(status.error);
@@ -207,6 +264,10 @@ export class Supervisor implements WorkerListener {
 
   onExit(worker: WorkerHandle, exit: WorkerExit): void {
     this.forgetIdle(worker);
+    if (this.options.eventsObserved()) {
+      const reason = exit.requested ? worker.stopReason : worker.booted ? 'panic' : 'boot-failed';
+      this.options.onEvent({ type: 'worker-down', workerId: worker.id, reason, at: Date.now() });
+    }
     if (exit.requested) return this.replaceIfNeeded(worker);
     if (!worker.booted) {
       const cause =
@@ -224,9 +285,12 @@ export class Supervisor implements WorkerListener {
     if (worker.job?.id !== status.id) return; // a job already given up on (timed out and replaced)
     const job = this.endRun(worker)!;
     worker.jobsRun++;
-    if (status.kind === 'failed' && this.options.panicOnError && !job.closed) {
+    const panics = status.kind === 'failed' && this.options.panicOnError && !job.closed;
+    if (!panics) this.recordEnd(job, worker, status.kind === 'failed' ? status : undefined);
+    if (panics) {
       const error = decodeError(status.error);
       this.panic(worker, job, `threw ${error.name}: ${error.message} (panicOnError is set)`, error);
+      worker.stopReason = 'panic';
       void worker.terminate();
       return;
     }
@@ -255,6 +319,9 @@ export class Supervisor implements WorkerListener {
   private enqueue(job: Job): void {
     job.queuedAt = Date.now();
     this.queue.push(job);
+    if (this.options.eventsObserved()) {
+      this.options.onEvent({ type: 'job-queued', jobId: job.id, job: job.label, at: job.queuedAt });
+    }
     const { queueTimeout } = job.settings;
     if (queueTimeout !== undefined && queueTimeout <= MAX_TIMER_MS) {
       job.timer = setTimeout(() => {
@@ -293,6 +360,12 @@ export class Supervisor implements WorkerListener {
     this.busy++;
     job.startedAt = Date.now();
     if (job.queuedAt === 0) job.queuedAt = job.startedAt;
+    const waitMs = job.startedAt - job.queuedAt;
+    this.counters.wait.record(waitMs);
+    if (this.options.eventsObserved()) {
+      const { id: jobId, label } = job;
+      this.options.onEvent({ type: 'job-started', jobId, job: label, workerId: worker.id, waitMs, at: job.startedAt });
+    }
     clearTimeout(job.timer);
     job.timer = undefined;
     const { timeout } = job.settings;
@@ -344,6 +417,7 @@ export class Supervisor implements WorkerListener {
 
   /** Replaces a worker that has done its share (recycling); its replacement boots while it exits. */
   private retire(worker: WorkerHandle): void {
+    worker.stopReason = 'recycled';
     const slot = this.workers.indexOf(worker);
     if (slot >= 0 && (this.state === 'running' || this.state === 'closing')) {
       this.recycled++;
@@ -355,6 +429,18 @@ export class Supervisor implements WorkerListener {
 
   private panic(worker: WorkerHandle, job: Job | undefined, why: string, cause: Error | undefined): void {
     this.panics++;
+    if (job && !job.closed) this.counters.panicked++;
+    if (job && this.options.eventsObserved()) {
+      const { id: jobId, label } = job;
+      this.options.onEvent({
+        type: 'job-panicked',
+        jobId,
+        job: label,
+        workerId: worker.id,
+        reason: why,
+        at: Date.now(),
+      });
+    }
     const what = job ? `Job ${job.label}` : `Worker ${worker.id} (idle)`;
     const message = `${what} panicked: ${why}`;
     const kill = this.options.panicSwitch === PanicSwitch.Kill;
@@ -381,7 +467,9 @@ export class Supervisor implements WorkerListener {
   }
 
   private bootFailed(worker: WorkerHandle, cause: Error): void {
-    const error = new WorkerBootError(`Worker ${worker.id} could not boot the job context: ${cause.message}`, {
+    const phase = (cause as { bootPhase?: unknown }).bootPhase;
+    const where = typeof phase === 'string' ? `${phase}: ` : '';
+    const error = new WorkerBootError(`Worker ${worker.id} could not boot the job context: ${where}${cause.message}`, {
       cause,
     });
     if (this.startup) {
@@ -434,7 +522,12 @@ export class Supervisor implements WorkerListener {
         `${report.refused} queued job(s) refused. Ending the process.`,
     );
     this.notifyIfDrained();
-    void Promise.all(this.workers.map((w) => w.terminate())).then(() => this.options.onKill(report));
+    void Promise.all(
+      this.workers.map((w) => {
+        w.stopReason = 'killed';
+        return w.terminate();
+      }),
+    ).then(() => this.options.onKill(report));
   }
 
   private async shutdown(): Promise<void> {
@@ -471,9 +564,11 @@ export class Supervisor implements WorkerListener {
     for (const worker of this.workers) {
       const job = this.endRun(worker);
       if (!job) continue;
-      job.fail(
-        new PoolShutdownTimeoutError(`${job.label} was still running when the ${timeout} ms shutdown timeout ran out`),
+      const error = new PoolShutdownTimeoutError(
+        `${job.label} was still running when the ${timeout} ms shutdown timeout ran out`,
       );
+      this.recordFailure(job, error);
+      job.fail(error);
       void worker.terminate();
     }
   }
@@ -484,10 +579,55 @@ export class Supervisor implements WorkerListener {
     for (const job of jobs) {
       clearTimeout(job.timer);
       job.state = 'withdrawn';
-      job.fail(reason(job));
+      const error = reason(job);
+      this.recordFailure(job, error);
+      job.fail(error);
     }
     this.checkSaturation();
     return jobs.length;
+  }
+
+  private refuse(job: Job, error: Error): void {
+    this.counters.refused++;
+    if (this.options.eventsObserved()) {
+      this.options.onEvent({ type: 'job-failed', jobId: job.id, job: job.label, error: error.message, at: Date.now() });
+    }
+    job.fail(error);
+  }
+
+  /** Counts a job that ended on its worker (`failed`: its failure); jobs already closed were counted then. */
+  private recordEnd(job: Job, worker: WorkerHandle, failed: (Status & { kind: 'failed' }) | undefined): void {
+    const now = Date.now();
+    const runMs = now - job.startedAt;
+    this.counters.run.record(runMs);
+    this.counters.busyMs += runMs;
+    if (job.closed) return;
+    if (failed) this.counters.failed++;
+    else this.counters.completed++;
+    if (!this.options.eventsObserved()) return;
+    const base = { jobId: job.id, job: job.label, at: now };
+    this.options.onEvent(
+      failed
+        ? { type: 'job-failed', ...base, error: `${failed.error.name}: ${failed.error.message}`, runMs }
+        : { type: 'job-done', ...base, workerId: worker.id, runMs },
+    );
+  }
+
+  /** Counts a job cancelled by its caller (no error) or ended by a timeout (its error). */
+  private recordCancel(job: Job, error: Error | undefined): void {
+    if (error) return this.recordFailure(job, error);
+    this.counters.cancelled++;
+    if (this.options.eventsObserved()) {
+      this.options.onEvent({ type: 'job-cancelled', jobId: job.id, job: job.label, at: Date.now() });
+    }
+  }
+
+  private recordFailure(job: Job, error: Error): void {
+    if (job.closed) return;
+    this.counters.failed++;
+    if (this.options.eventsObserved()) {
+      this.options.onEvent({ type: 'job-failed', jobId: job.id, job: job.label, error: error.message, at: Date.now() });
+    }
   }
 
   private refusal(job: Job): Error {

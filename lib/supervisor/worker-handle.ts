@@ -1,4 +1,5 @@
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import type { WorkerDownReason } from '../interfaces/pool-event.interface';
 import type { Instruction, Status, WorkerBootData } from '../protocol/messages';
 import type { Job } from './job';
 
@@ -39,6 +40,8 @@ export class WorkerHandle {
   jobsRun = 0;
   /** Set while its job is being cancelled: ends it if the job has not stopped within the grace period. */
   cancelTimer: NodeJS.Timeout | undefined;
+  /** Why the supervisor stopped it, for the `worker-down` event. */
+  stopReason: WorkerDownReason = 'shutdown';
   /** What the worker said when it could not boot. */
   bootError: Error | undefined;
   private readonly thread: Worker;

@@ -1,23 +1,37 @@
 /**
  * The entry of every pool worker thread: boot the job context once, say `ready`, then answer instructions.
  */
+import type { LogLevel } from '@nestjs/common';
 import { workerData } from 'node:worker_threads';
+import { JobContext } from '../jobs/job-context';
 import { encodeError } from '../protocol/error-codec';
 import type { Instruction, WorkerBootData } from '../protocol/messages';
+import { ForwardingLogger } from './forwarding-logger';
 import { JobRunner } from './job-runner';
 import { bootWorkerContext, type WorkerContext } from './worker-context';
 
 const { port, catalog, logLevels, retireAboveHeapMb } = workerData as WorkerBootData;
 
+/** While booting, only trouble is worth forwarding: Nest's own start-up lines would repeat for every worker. */
+const BOOT_LEVELS: readonly LogLevel[] = ['error', 'warn', 'fatal'];
+
 async function main(): Promise<void> {
+  const levels = logLevels === false ? [] : logLevels;
+  const job = new JobContext();
+  const logger = new ForwardingLogger(
+    (record) => port.postMessage(record),
+    () => job.jobId || undefined,
+    levels.filter((level) => BOOT_LEVELS.includes(level)),
+  );
   let context: WorkerContext;
   try {
-    context = await bootWorkerContext(catalog, logLevels);
+    context = await bootWorkerContext(catalog, logger);
   } catch (error) {
     port.postMessage({ kind: 'boot-failed', error: encodeError(error) });
     port.close();
     process.exit(1);
   }
+  logger.levels = levels;
   const runner = new JobRunner(port, context.jobs, retireAboveHeapMb);
   port.on('message', (instruction: Instruction) => {
     if (instruction.kind === 'exit') {
