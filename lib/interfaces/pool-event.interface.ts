@@ -21,6 +21,8 @@ export type PoolEvent =
   | (JobEventBase & { readonly type: 'job-done'; readonly workerId: number; readonly runMs: number })
   | (JobEventBase & { readonly type: 'job-failed'; readonly error: string; readonly runMs?: number })
   | (JobEventBase & { readonly type: 'job-panicked'; readonly workerId: number; readonly reason: string })
-  | (JobEventBase & { readonly type: 'job-cancelled' });
+  | (JobEventBase & { readonly type: 'job-cancelled' })
+  /** Refused on submission: the queue was full, or the pool closed or killed. */
+  | (JobEventBase & { readonly type: 'job-refused'; readonly error: string });
 
 export type PoolEventType = PoolEvent['type'];

@@ -26,6 +26,8 @@ export interface FunctionJobTarget {
 export interface RunInstruction {
   readonly kind: 'run';
   readonly id: number;
+  /** The claim slot the job is offered on (see lanes.ts); set when it is sent. */
+  lane: number;
   readonly target: JobTarget;
   readonly args: readonly unknown[];
 }
@@ -143,4 +145,6 @@ export interface WorkerBootData {
   readonly logLevels: LogLevel[] | false;
   /** Ask to be replaced once the heap is above this many MB after a job (`recycleAboveHeapMb`). */
   readonly retireAboveHeapMb: number | undefined;
+  /** This worker's claim slots (SharedArrayBuffer). */
+  readonly lanes: Int32Array;
 }

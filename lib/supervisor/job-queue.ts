@@ -9,6 +9,12 @@ class Fifo {
     this.items.push(job);
   }
 
+  /** Puts a job back at the head (it was taken back from a worker before it started). */
+  pushFront(job: Job): void {
+    if (this.head > 0) this.items[--this.head] = job;
+    else this.items.unshift(job);
+  }
+
   /** The oldest job still queued, left in place. */
   peek(): Job | undefined {
     while (this.head < this.items.length) {
@@ -63,13 +69,14 @@ export class JobQueue {
   push(job: Job): void {
     job.state = 'queued';
     job.seq = ++this.seq;
-    let bucket = this.buckets.find((b) => b.priority === job.settings.priority);
-    if (!bucket) {
-      bucket = { priority: job.settings.priority, fifo: new Fifo() };
-      this.buckets.push(bucket);
-      this.buckets.sort((a, b) => b.priority - a.priority);
-    }
-    bucket.fifo.push(job);
+    this.bucketFor(job.settings.priority).push(job);
+    this.live++;
+  }
+
+  /** Puts back a job that had been taken out but did not start, ahead of the others of its priority. */
+  pushFront(job: Job): void {
+    job.state = 'queued';
+    this.bucketFor(job.settings.priority).pushFront(job);
     this.live++;
   }
 
@@ -92,6 +99,16 @@ export class JobQueue {
     best.fifo.take();
     this.live--;
     return best.job;
+  }
+
+  private bucketFor(priority: number): Fifo {
+    let bucket = this.buckets.find((b) => b.priority === priority);
+    if (!bucket) {
+      bucket = { priority, fifo: new Fifo() };
+      this.buckets.push(bucket);
+      this.buckets.sort((a, b) => b.priority - a.priority);
+    }
+    return bucket.fifo;
   }
 
   /** Accounts for a queued job whose state was changed from `queued` (withdrawn or timed out). */

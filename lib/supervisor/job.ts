@@ -20,9 +20,11 @@ export interface JobSettings {
 
 /**
  * `new` → `queued` → `running` → `ended` (its worker is free of it); `new` → `running` when a worker is idle;
- * `queued` → `withdrawn` when cancelled or refused while queued. A job refused on submission stays `new`.
+ * `prefetched` between `queued` and `running` when it waits on a busy worker (which may give it back);
+ * `queued`/`prefetched` → `withdrawn` when cancelled or refused before it started. A job refused on submission
+ * stays `new`.
  */
-export type JobState = 'new' | 'queued' | 'running' | 'ended' | 'withdrawn';
+export type JobState = 'new' | 'queued' | 'prefetched' | 'running' | 'ended' | 'withdrawn';
 
 let nextJobId = 1;
 
@@ -41,6 +43,8 @@ export class Job {
   timer: NodeJS.Timeout | undefined;
   /** Stream items delivered since the worker was last granted more. */
   unpulled = 0;
+  /** Cancelled after its worker had started it as a prefetched job: the grace period starts once it is current. */
+  cancelSent = false;
 
   constructor(
     target: JobTarget,
@@ -52,7 +56,7 @@ export class Job {
     readonly transfers: readonly TransferListItem[],
     readonly settings: JobSettings,
   ) {
-    this.instruction = { kind: 'run', id: this.id, target, args };
+    this.instruction = { kind: 'run', id: this.id, lane: 0, target, args };
   }
 
   /** One item of a stream. */

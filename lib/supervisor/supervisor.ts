@@ -80,6 +80,8 @@ export class Supervisor implements WorkerListener {
   private state: PoolState = 'starting';
   private nextWorkerId = 1;
   private busy = 0;
+  /** Jobs sent to busy workers to start next (see lanes.ts). */
+  private prefetched = 0;
   private panics = 0;
   private respawns = 0;
   private recycled = 0;
@@ -105,17 +107,20 @@ export class Supervisor implements WorkerListener {
     });
   }
 
-  /** Hands a job to an idle worker, or queues it. Fails it at once if the pool takes no jobs or the queue is full. */
+  /**
+   * Hands a job to an idle worker, or queues it. Fails it at once if the pool takes no jobs or the queue is full.
+   * (Busy workers are sent their next job from the queue as they start one, so that the choice honours priorities.)
+   */
   submit(job: Job): void {
     if (this.state !== 'starting' && this.state !== 'running') return this.refuse(job, this.refusal(job));
     const worker = this.idle.pop();
     if (worker !== undefined) {
-      if (this.dispatch(worker, job)) return;
+      if (this.send(worker, job, 'now')) return this.prefetchFor(worker);
       this.idle.push(worker);
       return this.notifyIfDrained();
     }
     const { maxQueue } = this.options;
-    if (maxQueue !== undefined && this.queue.size >= maxQueue) {
+    if (maxQueue !== undefined && this.waiting() >= maxQueue) {
       return this.refuse(
         job,
         new PoolQueueFullError(`${job.label} was refused: the queue already holds ${maxQueue} jobs (maxQueue)`),
@@ -125,31 +130,60 @@ export class Supervisor implements WorkerListener {
   }
 
   /**
-   * Cancels a job: a queued one leaves the queue; a running one is told to stop (its AbortSignal aborts) and,
-   * if it has not stopped within `cancelGrace`, its worker is terminated and replaced. With `error`, the caller
-   * gets that error; without, the caller has gone and gets nothing.
+   * Cancels a job: a queued one leaves the queue, a prefetched one is taken back from its worker; a running
+   * one is told to stop (its AbortSignal aborts) and, if it has not stopped within `cancelGrace`, its worker is
+   * terminated and replaced. With `error`, the caller gets that error; without, the caller has gone.
    */
   cancel(job: Job, error?: Error): void {
-    if (!job.closed && (job.state === 'queued' || job.state === 'running')) this.recordCancel(job, error);
+    const { state } = job;
+    if (!job.closed && (state === 'queued' || state === 'prefetched' || state === 'running')) {
+      this.recordCancel(job, error);
+    }
     if (error) job.fail(error);
     job.closed = true;
-    if (job.state === 'queued') {
+    if (state === 'queued') {
       job.state = 'withdrawn';
       clearTimeout(job.timer);
       this.queue.forget();
       this.checkSaturation();
-      this.notifyIfDrained();
+      return this.notifyIfDrained();
+    }
+    if (state === 'prefetched') {
+      const holder = this.workers.find((w) => w.next === job);
+      if (holder?.reclaimNext()) {
+        this.prefetched--;
+        job.state = 'withdrawn';
+        clearTimeout(job.timer);
+        this.checkSaturation();
+        return this.notifyIfDrained();
+      }
+      // Its worker has started it already: tell it to stop; the grace period starts once it is its current job.
+      job.cancelSent = true;
+      holder?.send({ kind: 'cancel', id: job.id });
       return;
     }
-    const worker = job.state === 'running' ? this.workers.find((w) => w.job === job) : undefined;
-    if (!worker || worker.cancelTimer) return;
-    worker.send({ kind: 'cancel', id: job.id });
+    const worker = state === 'running' ? this.workers.find((w) => w.job === job) : undefined;
+    if (worker && !worker.cancelTimer) {
+      worker.send({ kind: 'cancel', id: job.id });
+      this.armCancelGrace(worker, job);
+    }
+  }
+
+  private armCancelGrace(worker: WorkerHandle, job: Job): void {
     worker.cancelTimer = setTimeout(() => {
       if (worker.job !== job) return;
       this.options.logger.warn(
         `${job.label} did not stop within ${this.options.cancelGrace} ms of being cancelled; replacing worker ${worker.id}`,
       );
       this.endRun(worker);
+      const started = this.requeueNext(worker);
+      if (started) {
+        // The job had just ended after all and the worker had started its next one: that one goes down too.
+        this.dropStartedNext(worker);
+        started.fail(
+          new JobPanicError(`Job ${started.label} was lost: its worker was terminated to stop ${job.label}`, worker.id),
+        );
+      }
       worker.stopReason = 'cancelled-job';
       void worker.terminate();
       this.notifyIfDrained();
@@ -177,7 +211,7 @@ export class Supervisor implements WorkerListener {
       idle: this.idle.length,
       busy: this.busy,
       starting,
-      queued: this.queue.size,
+      queued: this.waiting(),
       saturated: this.saturated,
       panics: this.panics,
       respawns: this.respawns,
@@ -278,7 +312,11 @@ export class Supervisor implements WorkerListener {
     const why = exit.error
       ? `its worker died of an uncaught ${exit.error.name}: ${exit.error.message}`
       : `its worker exited with code ${exit.code}`;
+    const started = this.requeueNext(worker);
+    if (started) this.dropStartedNext(worker);
     this.panic(worker, job, why, exit.error);
+    // A prefetched job the worker had started died with it; it is failed, not run again.
+    if (started) this.panic(worker, started, why, exit.error);
   }
 
   private jobEnded(worker: WorkerHandle, status: Status & { kind: 'done' | 'failed' }): void {
@@ -286,8 +324,8 @@ export class Supervisor implements WorkerListener {
     const job = this.endRun(worker)!;
     worker.jobsRun++;
     const panics = status.kind === 'failed' && this.options.panicOnError && !job.closed;
-    if (!panics) this.recordEnd(job, worker, status.kind === 'failed' ? status : undefined);
     if (panics) {
+      // (No job is prefetched under panicOnError: a worker that may be polluted starts nothing more.)
       const error = decodeError(status.error);
       this.panic(worker, job, `threw ${error.name}: ${error.message} (panicOnError is set)`, error);
       worker.stopReason = 'panic';
@@ -295,20 +333,103 @@ export class Supervisor implements WorkerListener {
       return;
     }
     const { recycleAfterJobs } = this.options;
-    if (this.kill) {
-      this.kill.finished++;
+    if (status.retire || (recycleAfterJobs !== undefined && worker.jobsRun >= recycleAfterJobs)) {
+      if (this.requeueNext(worker)) worker.retiring = true;
+    }
+    // The worker goes on before the caller hears of this job: it need not wait on caller code.
+    if (worker.next) {
+      this.promote(worker);
+    } else if (this.kill) {
       worker.setIdle();
       this.idle.push(worker);
-    } else if (status.retire || (recycleAfterJobs !== undefined && worker.jobsRun >= recycleAfterJobs)) {
+    } else if (
+      worker.retiring ||
+      status.retire ||
+      (recycleAfterJobs !== undefined && worker.jobsRun >= recycleAfterJobs)
+    ) {
       this.retire(worker);
     } else {
-      // The worker takes its next job before the caller hears of this one: it need not wait on caller code.
       this.feed(worker);
     }
+    if (this.kill) this.kill.finished++;
+    // Counted (and told to events$ subscribers) once the worker has gone on: a snapshot taken then is whole.
+    this.recordEnd(job, worker, status.kind === 'failed' ? status : undefined);
     if (status.kind === 'failed') job.fail(decodeError(status.error));
     else if (status.streamed) job.complete();
     else job.succeed(status.value);
     if (this.kill) this.finishKillIfDone();
+  }
+
+  /** The worker has started its prefetched job: it is now its current one; another is prefetched behind it. */
+  private promote(worker: WorkerHandle): void {
+    const job = worker.next!;
+    worker.next = undefined;
+    this.prefetched--;
+    worker.job = job;
+    job.state = 'running';
+    this.started(worker, job);
+    if (job.cancelSent) this.armCancelGrace(worker, job);
+    this.prefetchFor(worker);
+  }
+
+  /** Sends a busy worker the next queued job, if it may take one. */
+  private prefetchFor(worker: WorkerHandle): void {
+    while (this.queue.size > 0 && this.canPrefetch(worker)) {
+      const job = this.queue.shift()!;
+      if (this.send(worker, job, 'next')) break;
+    }
+    this.checkSaturation();
+  }
+
+  private canPrefetch(worker: WorkerHandle): boolean {
+    const { recycleAfterJobs } = this.options;
+    return (
+      worker.state === 'busy' &&
+      worker.next === undefined &&
+      worker.cancelTimer === undefined &&
+      !worker.retiring &&
+      !this.options.panicOnError &&
+      this.kill === undefined &&
+      (recycleAfterJobs === undefined || worker.jobsRun + 1 < recycleAfterJobs)
+    );
+  }
+
+  /**
+   * Takes back the worker's prefetched job and queues it again at the head. Returns the job instead if the
+   * worker had already started it.
+   */
+  private requeueNext(worker: WorkerHandle): Job | undefined {
+    const next = worker.next;
+    if (!next) return undefined;
+    if (!worker.reclaimNext()) return next;
+    this.prefetched--;
+    this.queue.pushFront(next);
+    this.checkSaturation();
+    return undefined;
+  }
+
+  /** Forgets the prefetched job of a worker that is gone or given up on; the caller settles the job. */
+  private dropStartedNext(worker: WorkerHandle): void {
+    const next = worker.next;
+    if (!next) return;
+    worker.next = undefined;
+    this.prefetched--;
+    clearTimeout(next.timer);
+    next.state = 'ended';
+  }
+
+  /** An idle worker takes over a job that waits behind another worker's (possibly slow) current job. */
+  private takeOver(worker: WorkerHandle): boolean {
+    if (this.prefetched === 0) return false;
+    for (const other of this.workers) {
+      if (other === worker || !other.next) continue;
+      const job = other.reclaimNext();
+      if (!job) continue;
+      this.prefetched--;
+      this.checkSaturation();
+      if (this.send(worker, job, 'now')) return true;
+    }
+    return false;
   }
 
   private spawn(): WorkerHandle {
@@ -322,41 +443,53 @@ export class Supervisor implements WorkerListener {
     if (this.options.eventsObserved()) {
       this.options.onEvent({ type: 'job-queued', jobId: job.id, job: job.label, at: job.queuedAt });
     }
-    const { queueTimeout } = job.settings;
-    if (queueTimeout !== undefined && queueTimeout <= MAX_TIMER_MS) {
-      job.timer = setTimeout(() => {
-        if (job.state !== 'queued') return;
-        const waited = Date.now() - job.queuedAt;
-        this.cancel(
-          job,
-          new JobQueueTimeoutError(
-            `${job.label} waited ${waited} ms in the queue without a free worker (queueTimeout ${queueTimeout} ms)`,
-            waited,
-          ),
-        );
-      }, queueTimeout);
-      job.timer.unref();
-    }
+    this.armQueueTimeout(job);
     this.checkSaturation();
   }
 
-  /** Sends the worker its job; a job whose arguments cannot be sent fails alone and the worker stays free. */
-  private dispatch(worker: WorkerHandle, job: Job): boolean {
+  private armQueueTimeout(job: Job): void {
+    const { queueTimeout } = job.settings;
+    if (queueTimeout === undefined || queueTimeout > MAX_TIMER_MS) return;
+    job.timer = setTimeout(() => {
+      if (job.state !== 'queued' && job.state !== 'prefetched') return;
+      const waited = Date.now() - job.queuedAt;
+      this.cancel(
+        job,
+        new JobQueueTimeoutError(
+          `${job.label} waited ${waited} ms in the queue without a free worker (queueTimeout ${queueTimeout} ms)`,
+          waited,
+        ),
+      );
+    }, queueTimeout);
+    job.timer.unref();
+  }
+
+  /**
+   * Sends the worker a job, to run `now` (the worker is idle) or `next` (it is busy). A job whose arguments
+   * cannot be sent fails alone, and the worker stays as it was.
+   */
+  private send(worker: WorkerHandle, job: Job, when: 'now' | 'next'): boolean {
     try {
-      worker.run(job);
+      if (when === 'now') worker.run(job);
+      else worker.prefetch(job);
     } catch (error) {
       job.state = 'ended';
+      clearTimeout(job.timer);
+      const reason = (error as Error).message;
       job.fail(
-        new JobArgumentError(
-          `${job.label}: an argument cannot be sent to a worker: ${(error as Error).message}`,
-          'args',
-          {
-            cause: error,
-          },
-        ),
+        new JobArgumentError(`${job.label}: an argument cannot be sent to a worker: ${reason}`, 'args', {
+          cause: error,
+        }),
       );
       return false;
     }
+    if (when === 'now') this.started(worker, job);
+    else this.prefetched++;
+    return true;
+  }
+
+  /** Accounts for a job its worker has started: wait time, event, run timeout. */
+  private started(worker: WorkerHandle, job: Job): void {
     this.busy++;
     job.startedAt = Date.now();
     if (job.queuedAt === 0) job.queuedAt = job.startedAt;
@@ -373,12 +506,17 @@ export class Supervisor implements WorkerListener {
       job.timer = setTimeout(() => this.timedOut(job, timeout), timeout);
       job.timer.unref();
     }
-    return true;
   }
 
   private timedOut(job: Job, timeout: number): void {
     if (job.state !== 'running') return;
     const ran = Date.now() - job.startedAt;
+    if (ran < timeout) {
+      // Timers run on a clock of their own and can fire a millisecond before Date.now() says the time is up.
+      job.timer = setTimeout(() => this.timedOut(job, timeout), timeout - ran);
+      job.timer.unref();
+      return;
+    }
     const waited = job.startedAt - job.queuedAt;
     this.cancel(
       job,
@@ -404,11 +542,12 @@ export class Supervisor implements WorkerListener {
     return job;
   }
 
-  /** Gives an idle worker the next queued job, or parks it. */
+  /** Gives a free worker the next queued job (and one to prefetch), or a job waiting behind another worker, or parks it. */
   private feed(worker: WorkerHandle): void {
     for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
-      if (this.dispatch(worker, job)) return this.checkSaturation();
+      if (this.send(worker, job, 'now')) return this.prefetchFor(worker);
     }
+    if (!this.kill && this.takeOver(worker)) return;
     worker.setIdle();
     this.idle.push(worker);
     this.checkSaturation();
@@ -430,7 +569,7 @@ export class Supervisor implements WorkerListener {
   private panic(worker: WorkerHandle, job: Job | undefined, why: string, cause: Error | undefined): void {
     this.panics++;
     if (job && !job.closed) this.counters.panicked++;
-    if (job && this.options.eventsObserved()) {
+    if (job && !job.closed && this.options.eventsObserved()) {
       const { id: jobId, label } = job;
       this.options.onEvent({
         type: 'job-panicked',
@@ -503,6 +642,8 @@ export class Supervisor implements WorkerListener {
     } else {
       this.kill = { panicked: [reason], refused: 0, finished: 0 };
       this.state = 'killing';
+      // Prefetched jobs not yet started are queued jobs too; ones already started run to their end.
+      for (const worker of this.workers) this.requeueNext(worker);
       this.kill.refused = this.failQueued((job) => this.refusal(job));
     }
     this.finishKillIfDone();
@@ -557,20 +698,24 @@ export class Supervisor implements WorkerListener {
   /** Fails every queued and running job once the shutdown timeout has run out. */
   private abandonJobs(): void {
     const timeout = this.options.shutdownTimeout;
+    const startedNext = this.workers.map((worker) => this.requeueNext(worker));
     this.failQueued(
       (job) =>
         new PoolShutdownTimeoutError(`${job.label} had not started when the ${timeout} ms shutdown timeout ran out`),
     );
-    for (const worker of this.workers) {
-      const job = this.endRun(worker);
-      if (!job) continue;
-      const error = new PoolShutdownTimeoutError(
-        `${job.label} was still running when the ${timeout} ms shutdown timeout ran out`,
-      );
-      this.recordFailure(job, error);
-      job.fail(error);
-      void worker.terminate();
-    }
+    this.workers.forEach((worker, slot) => {
+      const next = startedNext[slot];
+      if (next) this.dropStartedNext(worker);
+      for (const job of [this.endRun(worker), next]) {
+        if (!job) continue;
+        const error = new PoolShutdownTimeoutError(
+          `${job.label} was still running when the ${timeout} ms shutdown timeout ran out`,
+        );
+        this.recordFailure(job, error);
+        job.fail(error);
+        void worker.terminate();
+      }
+    });
   }
 
   /** Fails every queued job with the error `reason` gives; returns how many there were. */
@@ -590,7 +735,13 @@ export class Supervisor implements WorkerListener {
   private refuse(job: Job, error: Error): void {
     this.counters.refused++;
     if (this.options.eventsObserved()) {
-      this.options.onEvent({ type: 'job-failed', jobId: job.id, job: job.label, error: error.message, at: Date.now() });
+      this.options.onEvent({
+        type: 'job-refused',
+        jobId: job.id,
+        job: job.label,
+        error: error.message,
+        at: Date.now(),
+      });
     }
     job.fail(error);
   }
@@ -643,9 +794,14 @@ export class Supervisor implements WorkerListener {
    * Saturated once the queue is full (`maxQueue`), or without `maxQueue` once any job has to wait; drained again
    * once it is down to half of `maxQueue`, or empty.
    */
+  /** Jobs waiting to start: queued, or prefetched by a busy worker. */
+  private waiting(): number {
+    return this.queue.size + this.prefetched;
+  }
+
   private checkSaturation(): void {
     const { maxQueue } = this.options;
-    const depth = this.queue.size;
+    const depth = this.waiting();
     if (!this.saturated && depth >= (maxQueue ?? 1)) {
       this.saturated = true;
       this.options.onSaturation(true);

@@ -1,5 +1,6 @@
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { WorkerDownReason } from '../interfaces/pool-event.interface';
+import { claim, createLanes, offer } from '../protocol/lanes';
 import type { Instruction, Status, WorkerBootData } from '../protocol/messages';
 import type { Job } from './job';
 
@@ -8,7 +9,7 @@ export interface WorkerSpec {
   readonly filename: string;
   readonly execArgv?: readonly string[];
   readonly resourceLimits?: ResourceLimits;
-  readonly bootData: Omit<WorkerBootData, 'workerId' | 'port'>;
+  readonly bootData: Omit<WorkerBootData, 'workerId' | 'port' | 'lanes'>;
 }
 
 /** Why a worker thread ended. */
@@ -34,6 +35,11 @@ export class WorkerHandle {
   state: WorkerState = 'starting';
   /** The job it runs; set only while `busy`. */
   job: Job | undefined;
+  /** The job sent to start right after `job` (prefetched); the supervisor may take it back (see lanes.ts). */
+  next: Job | undefined;
+  /** Set when it must be replaced once its current job ends (recycling asked for while a next job had started). */
+  retiring = false;
+  private readonly lanes = createLanes();
   /** Set once the worker has reported `ready`. */
   booted = false;
   /** Jobs it has finished, for `recycleAfterJobs`. */
@@ -57,7 +63,7 @@ export class WorkerHandle {
   ) {
     const channel = new MessageChannel();
     this.port = channel.port1;
-    const bootData: WorkerBootData = { ...spec.bootData, workerId: id, port: channel.port2 };
+    const bootData: WorkerBootData = { ...spec.bootData, workerId: id, port: channel.port2, lanes: this.lanes };
     this.thread = new Worker(spec.filename, {
       workerData: bootData,
       transferList: [channel.port2],
@@ -82,11 +88,37 @@ export class WorkerHandle {
 
   /** Hands the worker a job. Throws (DataCloneError) if the arguments cannot be sent; the worker stays idle. */
   run(job: Job): void {
-    this.port.postMessage(job.instruction, job.transfers);
+    this.post(job, 0);
     this.job = job;
     job.state = 'running';
     this.state = 'busy';
     this.thread.ref();
+  }
+
+  /** Sends the worker the job to start as soon as its current one ends. Throws like `run`. */
+  prefetch(job: Job): void {
+    this.post(job, 1 - this.job!.instruction.lane);
+    this.next = job;
+    job.state = 'prefetched';
+  }
+
+  /** Takes back the prefetched job if the worker has not started it; returns it, or `undefined`. */
+  reclaimNext(): Job | undefined {
+    const job = this.next;
+    if (!job || !claim(this.lanes, job.instruction.lane, job.id)) return undefined;
+    this.next = undefined;
+    return job;
+  }
+
+  private post(job: Job, lane: number): void {
+    job.instruction.lane = lane;
+    offer(this.lanes, lane, job.id);
+    try {
+      this.port.postMessage(job.instruction, job.transfers);
+    } catch (error) {
+      claim(this.lanes, lane, job.id);
+      throw error;
+    }
   }
 
   /** Sends a control instruction about its current job (cancel, pull). */

@@ -15,6 +15,7 @@ import {
   type RunInstruction,
   type Status,
 } from '../protocol/messages';
+import { claim } from '../protocol/lanes';
 import { transfersIn } from '../protocol/transfer';
 import { evaluateFunction, type Callable } from './function-source';
 import { asAsyncIterator, isStream } from './stream-source';
@@ -22,12 +23,13 @@ import { asAsyncIterator, isStream } from './stream-source';
 /** The job in progress: at most one per worker. */
 interface Running {
   readonly id: number;
-  readonly controller: AbortController;
+  /** Made on first use: most jobs never look at their signal. */
+  controller: AbortController | undefined;
+  cancelled: boolean;
   /** Items the stream may still send before the supervisor grants more. */
   credits: number;
   /** Wakes a stream waiting for credits or for cancellation. */
   wake: (() => void) | undefined;
-  iterator: AsyncIterator<unknown> | undefined;
 }
 
 /** Compiled self-contained functions kept per worker; the oldest is dropped past this. */
@@ -37,10 +39,14 @@ export class JobRunner {
   private readonly functions = new Map<string, Callable>();
   private readonly context = new JobContext();
   private running: Running | undefined;
+  /** The next job, sent while this one runs (prefetch); it starts the moment this one ends. */
+  private next: RunInstruction | undefined;
 
   constructor(
     private readonly port: MessagePort,
     private readonly jobs: ReadonlyMap<string, object>,
+    /** This worker's claim slots, shared with the supervisor. */
+    private readonly lanes: Int32Array,
     /** Ask to be replaced once the heap is above this after a job. */
     private readonly retireAboveHeapMb: number | undefined,
   ) {}
@@ -48,7 +54,9 @@ export class JobRunner {
   handle(instruction: Instruction): void {
     switch (instruction.kind) {
       case 'run':
-        return this.run(instruction);
+        if (this.running) this.next = instruction;
+        else this.start(instruction);
+        return;
       case 'cancel':
         return this.cancel(instruction.id);
       case 'pull':
@@ -62,19 +70,19 @@ export class JobRunner {
     }
   }
 
-  private run(instruction: RunInstruction): void {
+  /** Starts a job, unless the supervisor took it back to give it to an idle worker. */
+  private start(instruction: RunInstruction): void {
+    if (!claim(this.lanes, instruction.lane, instruction.id)) return;
     const { id } = instruction;
-    const running: Running = {
-      id,
-      controller: new AbortController(),
-      credits: STREAM_WINDOW,
-      wake: undefined,
-      iterator: undefined,
-    };
+    const running: Running = { id, controller: undefined, cancelled: false, credits: STREAM_WINDOW, wake: undefined };
     this.running = running;
     enterJob({
       id,
-      signal: running.controller.signal,
+      get signal() {
+        running.controller ??= new AbortController();
+        if (running.cancelled && !running.controller.signal.aborted) running.controller.abort(cancelled());
+        return running.controller.signal;
+      },
       progress: (value) => {
         if (this.running === running) this.send({ kind: 'progress', id, value }, transfersIn(value));
       },
@@ -101,26 +109,25 @@ export class JobRunner {
   private cancel(id: number): void {
     const running = this.running;
     if (running?.id !== id) return;
-    running.controller.abort(new JobCancelledError('The job was cancelled'));
+    running.cancelled = true;
+    running.controller?.abort(cancelled());
     running.wake?.();
   }
 
   /** Sends a stream's items as the supervisor grants credits; stops it (its `finally` runs) when cancelled. */
   private async stream(running: Running, iterator: AsyncIterator<unknown>): Promise<void> {
-    running.iterator = iterator;
-    const { signal } = running.controller;
     try {
       for (;;) {
-        while (running.credits === 0 && !signal.aborted) {
+        while (running.credits === 0 && !running.cancelled) {
           await new Promise<void>((resolve) => (running.wake = resolve));
         }
-        if (signal.aborted) break;
+        if (running.cancelled) break;
         const step = await iterator.next();
         if (step.done) break;
         running.credits--;
         this.send({ kind: 'yield', id: running.id, value: step.value }, transfersIn(step.value));
       }
-      if (signal.aborted) await iterator.return?.();
+      if (running.cancelled) await iterator.return?.();
       this.finish({ kind: 'done', id: running.id, value: undefined, streamed: true });
     } catch (error) {
       this.failed(running.id, error);
@@ -163,12 +170,17 @@ export class JobRunner {
     this.finish({ kind: 'failed', id, error: encodeError(error) });
   }
 
-  /** The job's last status: the worker is idle once it is sent. */
+  /** The job's last status; then the next job, if one was sent meanwhile, starts at once. */
   private finish(status: Status & { kind: 'done' | 'failed' }, transfers: TransferListItem[] = []): void {
     const retire = this.shouldRetire();
     this.send(retire ? { ...status, retire } : status, transfers);
     this.running = undefined;
     leaveJob();
+    const next = this.next;
+    if (next) {
+      this.next = undefined;
+      this.start(next);
+    }
   }
 
   private shouldRetire(): true | undefined {
@@ -187,4 +199,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
+}
+
+function cancelled(): JobCancelledError {
+  return new JobCancelledError('The job was cancelled');
 }

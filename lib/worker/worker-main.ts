@@ -10,7 +10,7 @@ import { ForwardingLogger } from './forwarding-logger';
 import { JobRunner } from './job-runner';
 import { bootWorkerContext, type WorkerContext } from './worker-context';
 
-const { port, catalog, logLevels, retireAboveHeapMb } = workerData as WorkerBootData;
+const { port, catalog, logLevels, retireAboveHeapMb, lanes } = workerData as WorkerBootData;
 
 /** While booting, only trouble is worth forwarding: Nest's own start-up lines would repeat for every worker. */
 const BOOT_LEVELS: readonly LogLevel[] = ['error', 'warn', 'fatal'];
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   logger.levels = levels;
-  const runner = new JobRunner(port, context.jobs, retireAboveHeapMb);
+  const runner = new JobRunner(port, context.jobs, lanes, retireAboveHeapMb);
   port.on('message', (instruction: Instruction) => {
     if (instruction.kind === 'exit') {
       void context.app.close().finally(() => process.exit(0));

@@ -85,12 +85,13 @@ describe('PanicSwitch.Kill under load (child process)', () => {
     });
     expect(wrong).toEqual([]);
     // A queued job that ended after the first panic can only be one that was already running then: the
-    // fourth worker was taking short jobs from the queue, one at a time.
+    // fourth worker was taking short jobs from the queue, running one and holding the next (prefetch), which it
+    // may have started in the instant before the panic was seen.
     const deliveredAfterPanic = queued.filter((job) => job.shape === 'value' && job.endedAt > firstPanic);
-    expect(deliveredAfterPanic.length).toBeLessThanOrEqual(1);
+    expect(deliveredAfterPanic.length).toBeLessThanOrEqual(2);
     expect(queued.filter((job) => job.shape === 'error').length).toBeGreaterThan(0);
     expect(group('queued').find((job) => job.shape === 'error')?.error).toMatch(
-      /^PoolKilledError: ChaosJobs.ok was refused: a job panicked under PanicSwitch.Kill and the process is ending$/,
+      /^PoolKilledError: ChaosJobs.okLater was refused: a job panicked under PanicSwitch.Kill and the process is ending$/,
     );
   });
 

@@ -1,0 +1,31 @@
+/**
+ * The claim slots that let a worker hold its next job while it runs the current one (prefetch) without
+ * breaking poolio's rule that no job waits behind a slow one. Each worker has two lanes in a
+ * SharedArrayBuffer. The supervisor offers a job on a free lane before it sends it; whoever claims the
+ * offer first wins it: the worker, when it starts the job, or the supervisor, taking back a job that still
+ * waits behind a slow one to give it to an idle worker. One compare-and-swap decides, so a job starts at
+ * most once, and never on a worker that has given it up.
+ */
+
+/** A worker holds at most this many jobs: the one it runs and the next. */
+export const LANES = 2;
+
+export function createLanes(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(LANES * Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** A job id as a lane holds it: never 0, which marks an empty lane. */
+function token(jobId: number): number {
+  return (jobId % 0x7fffffff) + 1;
+}
+
+/** Puts the job on offer on `lane`; call before sending it. */
+export function offer(lanes: Int32Array, lane: number, jobId: number): void {
+  Atomics.store(lanes, lane, token(jobId));
+}
+
+/** Takes the job off offer; true if this caller won it, false if the other side already had. */
+export function claim(lanes: Int32Array, lane: number, jobId: number): boolean {
+  const expected = token(jobId);
+  return Atomics.compareExchange(lanes, lane, expected, 0) === expected;
+}
