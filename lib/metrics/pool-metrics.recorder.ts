@@ -1,0 +1,43 @@
+import type { PoolEvent } from '../index';
+import type { JobOutcome, PoolMetricSet } from './pool-metrics.registry';
+
+/**
+ * @internal Turns one pool's `events$` into job counters and histograms. The events match `stats()`: each job
+ * ends once, as done, failed, panicked, cancelled or refused.
+ */
+export class PoolEventRecorder {
+  constructor(
+    private readonly metrics: PoolMetricSet,
+    private readonly pool: string,
+  ) {}
+
+  record(event: PoolEvent): void {
+    switch (event.type) {
+      case 'job-started':
+        this.metrics.waitSeconds.observe({ pool: this.pool, job: event.job }, event.waitMs / 1000);
+        return;
+      case 'job-done':
+        this.count(event.job, 'completed');
+        this.metrics.runSeconds.observe({ pool: this.pool, job: event.job }, event.runMs / 1000);
+        return;
+      case 'job-failed':
+        this.count(event.job, 'failed');
+        if (event.runMs !== undefined) {
+          this.metrics.runSeconds.observe({ pool: this.pool, job: event.job }, event.runMs / 1000);
+        }
+        return;
+      case 'job-panicked':
+        return this.count(event.job, 'panicked');
+      case 'job-cancelled':
+        return this.count(event.job, 'cancelled');
+      case 'job-refused':
+        return this.count(event.job, 'refused');
+      default:
+        return;
+    }
+  }
+
+  private count(job: string, outcome: JobOutcome): void {
+    this.metrics.jobs.inc({ pool: this.pool, job, outcome });
+  }
+}
