@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PoolModule } from 'nestjs-poolio';
 import { AppController } from './app.controller';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DemoModule } from './demo/demo.module';
 import { poolOptionsFromEnv } from './pool.config';
 import { PrimesApiModule } from './primes/primes-api.module';
@@ -9,7 +10,7 @@ import { PrimesApiModule } from './primes/primes-api.module';
 // hosts the @PoolJob() provider, so controllers and the HTTP server stay on the main thread.
 // PoolModule is global: any provider can inject the pool.
 @Module({
-  imports: [PoolModule.forRoot(poolOptionsFromEnv()), PrimesApiModule, DemoModule],
+  imports: [PoolModule.forRoot(poolOptionsFromEnv()), PrimesApiModule, DemoModule, DashboardModule],
   controllers: [AppController],
 })
 export class AppModule {}

@@ -3,13 +3,9 @@
  * process, as `npm start` would, and talks to it over HTTP. No timing thresholds: it checks results and the
  * order in which responses arrive.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startSampleApp, type SampleApp } from './sample-app.harness';
 
-const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'sample', 'main.js');
 /** Number of primes below n. */
 const PI = { 100_000: 9_592, 1_000_000: 78_498, 3_000_000: 216_816 } as const;
 
@@ -19,32 +15,8 @@ interface PrimeCount {
   threadId: number;
 }
 
-let app: ChildProcess | undefined;
-let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-let output = '';
+let app: SampleApp | undefined;
 let base = '';
-
-/** Resolves with the app's URL once it logs that it listens; rejects if it exits first. */
-function listening(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // Only a guard against a hung start, so that the test fails with the app's output rather than hangs.
-    const guard = setTimeout(() => reject(new Error(`The sample app did not start listening:\n${output}`)), 45_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const port = /listening on http:\/\/\S+:(\d+)/.exec(output)?.[1];
-      if (port) {
-        clearTimeout(guard);
-        resolve(`http://127.0.0.1:${port}`);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(guard);
-      reject(new Error(`The sample app exited (code ${code}, signal ${signal}) before listening:\n${output}`));
-    });
-  });
-}
 
 async function get<T>(path: string): Promise<{ status: number; body: T }> {
   const response = await fetch(base + path);
@@ -52,23 +24,12 @@ async function get<T>(path: string): Promise<{ status: number; body: T }> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: build the sample first (npx nest build, or npm start / npm test)`);
-  }
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', POOL_SIZE: '2', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  app = child;
-  exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  base = await listening(child);
+  app = await startSampleApp();
+  base = app.base;
 });
 
-afterAll(() => {
-  // Whatever happened above, leave no app process behind.
-  if (app && app.exitCode === null && app.signalCode === null) app.kill('SIGKILL');
-});
+// Whatever happened, leave no app process behind.
+afterAll(() => app?.kill());
 
 test('GET /ping answers', async () => {
   const { status, body } = await get<{ pong: boolean }>('/ping');
@@ -147,7 +108,112 @@ test('GET /demo/responsiveness?mode=blocking gives the same counts, computed on 
   ]);
 });
 
-test('SIGTERM shuts the app down cleanly (exit code 0)', async () => {
-  app!.kill('SIGTERM');
-  await expect(exited).resolves.toEqual({ code: 0, signal: null });
+test.each([
+  ['/pool/demo-load?count=abc', /count must be a whole number from 1 to 200, got "abc"/],
+  ['/pool/demo-load?count=0', /count must be a whole number from 1 to 200/],
+  ['/pool/demo-load?count=1000', /count must be a whole number from 1 to 200/],
+  ['/pool/demo-load?below=x', /below must be a whole number from 2 to/],
+])('bad input POST %s is a 400 with a clear message', async (path, message) => {
+  const response = await fetch(base + path, { method: 'POST' });
+  expect(response.status).toBe(400);
+  expect(((await response.json()) as { message: string }).message).toMatch(message);
+});
+
+test('GET /pool/stats reports the pool.stats() snapshot', async () => {
+  const { status, body } = await get<Record<string, unknown>>('/pool/stats');
+  expect(status).toBe(200);
+  expect(body).toMatchObject({
+    pool: null,
+    state: 'running',
+    size: 2,
+    workers: { busy: expect.any(Number), idle: expect.any(Number), starting: expect.any(Number) },
+    queued: expect.any(Number),
+    jobs: { completed: expect.any(Number), failed: 0 },
+    waitMs: { p50: expect.any(Number), p99: expect.any(Number) },
+    runMs: { p50: expect.any(Number), p99: expect.any(Number) },
+  });
+});
+
+test('GET /dashboard serves the page from the build, with nothing from elsewhere', async () => {
+  const response = await fetch(`${base}/dashboard`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+  const html = await response.text();
+  expect(html).toContain('id="start-load"');
+  expect(html).toContain("new EventSource('/pool/stream')");
+  expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+});
+
+test('POST /pool/demo-load answers at once (202) and runs the burst in the background', async () => {
+  const response = await fetch(`${base}/pool/demo-load?count=4&below=100000`, { method: 'POST' });
+  expect(response.status).toBe(202);
+  const receipt = (await response.json()) as { burst: number; submitted: number; below: number };
+  expect(receipt).toMatchObject({ submitted: 4, below: 100_000 });
+  await app!.logged(new RegExp(`Demo load #${receipt.burst}: 4 of 4 prime counts done`));
+});
+
+/** Reads server-sent events from GET /pool/stream. */
+async function openStream(signal?: AbortSignal): Promise<() => Promise<{ type: string; data: string } | undefined>> {
+  const response = await fetch(`${base}/pool/stream`, { signal });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  return async () => {
+    for (;;) {
+      const end = buffered.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const field = (name: string): string =>
+          block
+            .split('\n')
+            .filter((line) => line.startsWith(`${name}:`))
+            .map((line) => line.slice(name.length + 1).trimStart())
+            .join('\n');
+        if (field('event') || field('data')) return { type: field('event') || 'message', data: field('data') };
+        continue; // a comment
+      }
+      const { done, value } = await reader.read();
+      if (done) return undefined;
+      buffered += value;
+    }
+  };
+}
+
+const closedStreams = (): number => app!.output().match(/Dashboard stream closed/g)?.length ?? 0;
+
+test('GET /pool/stream sends a snapshot at once, and stops when the client leaves', async () => {
+  const closedBefore = closedStreams();
+  const leave = new AbortController();
+  const next = await openStream(leave.signal);
+  const first = await next();
+  expect(first?.type).toBe('snapshot');
+  const snapshot = JSON.parse(first!.data) as { stats: { size: number }; lastMinute: { seconds: unknown[] } };
+  expect(snapshot.stats.size).toBe(2);
+  expect(snapshot.lastMinute.seconds).toHaveLength(60);
+
+  leave.abort();
+  // Nest unsubscribes from the stream when the connection closes; the service logs it.
+  const until = Date.now() + 15_000;
+  while (closedStreams() === closedBefore && Date.now() < until) await sleep(20);
+  expect(closedStreams()).toBe(closedBefore + 1);
+  expect(app!.output()).toMatch(/Dashboard stream closed \(0 open\)/);
+});
+
+test('SIGTERM shuts the app down cleanly (exit code 0), ending the open streams and cancelling a demo load', async () => {
+  const next = await openStream();
+  expect((await next())?.type).toBe('snapshot');
+  // Some seconds of work: it is still going when the signal comes, and is cancelled rather than waited for.
+  const load = await fetch(`${base}/pool/demo-load?count=20&below=2000000`, { method: 'POST' });
+  expect(load.status).toBe(202);
+
+  app!.child.kill('SIGTERM');
+  // The stream says why it ends, then ends, so that the HTTP server can close.
+  let event = await next();
+  while (event && event.type !== 'closing') event = await next();
+  expect(event?.type).toBe('closing');
+  expect(await next()).toBeUndefined();
+  await expect(app!.exited).resolves.toEqual({ code: 0, signal: null });
+  expect(app!.output()).toMatch(/Cancelling \d+ demo-load job\(s\): the app is shutting down/);
 });
