@@ -9,9 +9,14 @@
  *   --seconds N         how long to submit jobs (default 60)
  *   --size N            pool size (default 2)
  *   --concurrency N     jobs in flight at any time (default 64)
- *   --fault-every MS    submit one panicking job (exit / timer throw / out of memory, in turn) every MS ms (default 2000; 0: none)
+ *   --fault-every MS    submit one faulty job every MS ms (default 2000; 0: none), in turn: a panic (exit, timer
+ *                       throw, out of memory), an endless loop stopped by a run timeout, an endless loop
+ *                       cancelled mid-run by an AbortSignal; each costs a replacement worker
  *   --seed N            seed of the job mix (default 5)
  *   --max-growth-mb N   heap or RSS growth (after GC, start to end) above which the run fails (default 64)
+ *
+ * Besides results and errors, the mix has cooperative jobs that stop on their signal: cancelled mid-run by
+ * unsubscribing (they must get no notification) or by an AbortSignal (one JobCancelledError), or timed out.
  *
  * Memory is sampled after a warm-up and at the end, each after a full GC when --expose-gc is given (the npm
  * script gives it). RSS includes the workers, which are threads of this process. Exit code: 0 when every
@@ -22,8 +27,9 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { JobPanicError, PanicSwitch, Pool, PoolModule } from '../lib';
-import { ChaosJobs, ChaosModule, prng } from '../test/fixtures/chaos.jobs';
+import type { Observable } from 'rxjs';
+import { JobCancelledError, JobPanicError, JobTimeoutError, PanicSwitch, Pool, PoolModule } from '../lib';
+import { ChaosJobs, ChaosModule, prng, started } from '../test/fixtures/chaos.jobs';
 
 const { values: argv } = parseArgs({
   options: {
@@ -52,16 +58,45 @@ for (const [name, value] of Object.entries({ SECONDS, SIZE, CONCURRENCY, FAULT_E
       panicSwitch: PanicSwitch.Respawn,
       resourceLimits: { maxOldGenerationSizeMb: 96 },
       workerLogLevels: false,
+      cancelGrace: 200,
     }),
     ChaosModule,
   ],
 })
 class SoakModule {}
 
-type Kind = 'ok' | 'okLater' | 'fn' | 'fail' | 'reject' | 'withdrawn' | 'exit' | 'timer' | 'oom';
+type Kind =
+  | 'ok'
+  | 'okLater'
+  | 'fn'
+  | 'fail'
+  | 'reject'
+  | 'withdrawn'
+  | 'exit'
+  | 'timer'
+  | 'oom'
+  | 'cooperativeTimeout'
+  | 'cooperativeUnsubscribed'
+  | 'cooperativeAborted'
+  | 'endlessTimeout'
+  | 'endlessAborted';
 const PANIC_KINDS: readonly Kind[] = ['exit', 'timer', 'oom'];
+const FAULT_KINDS: readonly Kind[] = ['exit', 'endlessTimeout', 'timer', 'endlessAborted', 'oom'];
+/** Run timeouts of the jobs that get one. */
+const TIMEOUT = { cooperativeTimeout: 20, endlessTimeout: 100 } as const;
+/** How early a run timeout may fire: none. */
+const EARLY_TIMER_SLACK_MS = 0;
 
-const counts = { submitted: 0, completed: 0, failed: 0, panicked: 0, withdrawn: 0, wrong: 0 };
+const counts = {
+  submitted: 0,
+  completed: 0,
+  failed: 0,
+  panicked: 0,
+  timedOut: 0,
+  cancelled: 0,
+  withdrawn: 0,
+  wrong: 0,
+};
 const wrongExamples: string[] = [];
 
 const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
@@ -79,52 +114,96 @@ async function memory(): Promise<{ heapMb: number; rssMb: number }> {
 
 const double = (value: number): number => value * 2;
 
+/** The job for a kind; `flag[0]` marks that it has started (for the kinds cancelled mid-run). */
+function observe(pool: Pool, kind: Kind, n: number, flag: Int32Array, signal: AbortSignal): Observable<unknown> {
+  switch (kind) {
+    case 'ok':
+    case 'withdrawn':
+      return pool.execute(ChaosJobs, 'ok', null, n, n);
+    case 'okLater':
+      return pool.execute(ChaosJobs, 'okLater', null, n, n);
+    case 'fn':
+      return pool.execute(double, n);
+    case 'fail':
+      return pool.execute(ChaosJobs, 'fail', null, n);
+    case 'reject':
+      return pool.execute(ChaosJobs, 'reject', null, n);
+    case 'exit':
+      return pool.execute(ChaosJobs, 'exit', null, n, 3);
+    case 'timer':
+      return pool.execute(ChaosJobs, 'throwFromTimer', null, n);
+    case 'oom':
+      return pool.execute(ChaosJobs, 'exhaustMemory', null, n);
+    case 'cooperativeTimeout':
+      return pool.with({ timeout: TIMEOUT.cooperativeTimeout }).execute(ChaosJobs, 'cooperate', flag, 0, null);
+    case 'cooperativeUnsubscribed':
+      return pool.execute(ChaosJobs, 'cooperate', flag, 0, null);
+    case 'cooperativeAborted':
+      return pool.with({ signal }).execute(ChaosJobs, 'cooperate', flag, 0, null);
+    case 'endlessTimeout':
+      return pool.with({ timeout: TIMEOUT.endlessTimeout }).execute(ChaosJobs, 'spinForever', flag, 0);
+    case 'endlessAborted':
+      return pool.with({ signal }).execute(ChaosJobs, 'spinForever', flag, 0);
+  }
+}
+
+/** Whether a job of this kind may end with this error. */
+function rightError(kind: Kind, error: unknown, reason: Error): boolean {
+  if (PANIC_KINDS.includes(kind)) return error instanceof JobPanicError;
+  switch (kind) {
+    case 'fail':
+      return (error as Error).name === 'ChaosError';
+    case 'reject':
+      return error instanceof TypeError;
+    case 'cooperativeTimeout':
+    case 'endlessTimeout':
+      return error instanceof JobTimeoutError && error.ranMs >= TIMEOUT[kind] - EARLY_TIMER_SLACK_MS;
+    case 'cooperativeAborted':
+    case 'endlessAborted':
+      return error instanceof JobCancelledError && error.cause === reason;
+    default:
+      return false;
+  }
+}
+
 /** Runs one job of the given kind; resolves once it has ended, after checking it ended as its kind should. */
 function runJob(pool: Pool, kind: Kind, n: number): Promise<void> {
   counts.submitted++;
-  const observable =
-    kind === 'ok' || kind === 'withdrawn'
-      ? pool.execute(ChaosJobs, 'ok', null, n, n)
-      : kind === 'okLater'
-        ? pool.execute(ChaosJobs, 'okLater', null, n, n)
-        : kind === 'fn'
-          ? pool.execute(double, n)
-          : kind === 'fail'
-            ? pool.execute(ChaosJobs, 'fail', null, n)
-            : kind === 'reject'
-              ? pool.execute(ChaosJobs, 'reject', null, n)
-              : kind === 'exit'
-                ? pool.execute(ChaosJobs, 'exit', null, n, 3)
-                : kind === 'timer'
-                  ? pool.execute(ChaosJobs, 'throwFromTimer', null, n)
-                  : pool.execute(ChaosJobs, 'exhaustMemory', null, n);
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const controller = new AbortController();
+  const reason = new Error(`soak job ${n} aborted`);
+  const observable = observe(pool, kind, n, flag, controller.signal);
   return new Promise<void>((resolve) => {
     const wrong = (what: string): void => {
       counts.wrong++;
       if (wrongExamples.length < 10) wrongExamples.push(`job ${n} (${kind}): ${what}`);
     };
+    const silent = kind === 'withdrawn' || kind === 'cooperativeUnsubscribed';
     let ends = 0;
     const subscription = observable.subscribe({
       next: (value) => {
         const expected = kind === 'fn' ? n * 2 : n;
-        if (value !== expected) wrong(`got ${JSON.stringify(value)}`);
+        if (silent) wrong(`got ${JSON.stringify(value)} after unsubscribing`);
+        else if (value !== expected) wrong(`got ${JSON.stringify(value)}`);
       },
       complete: () => {
         if (++ends > 1) return wrong('ended twice');
+        if (silent) return wrong('completed after unsubscribing');
         if (['ok', 'okLater', 'fn'].includes(kind)) counts.completed++;
         else wrong('completed');
         resolve();
       },
       error: (error: unknown) => {
         if (++ends > 1) return wrong('ended twice');
-        const panic = error instanceof JobPanicError;
-        if (panic) counts.panicked++;
+        if (silent) return wrong(`failed after unsubscribing: ${(error as Error).message}`);
+        if (error instanceof JobPanicError) counts.panicked++;
+        else if (error instanceof JobTimeoutError) counts.timedOut++;
+        else if (error instanceof JobCancelledError) counts.cancelled++;
         else counts.failed++;
-        const right =
-          (PANIC_KINDS.includes(kind) && panic) ||
-          (kind === 'fail' && (error as Error).name === 'ChaosError') ||
-          (kind === 'reject' && error instanceof TypeError);
-        if (!right) wrong(`failed with ${(error as Error).name}: ${(error as Error).message}`);
+        if (!rightError(kind, error, reason)) {
+          const ran = error instanceof JobTimeoutError ? ` (ranMs ${error.ranMs})` : '';
+          wrong(`failed with ${(error as Error).name}: ${(error as Error).message}${ran}`);
+        }
         resolve();
       },
     });
@@ -132,6 +211,14 @@ function runJob(pool: Pool, kind: Kind, n: number): Promise<void> {
       subscription.unsubscribe();
       counts.withdrawn++;
       resolve();
+    } else if (kind === 'cooperativeUnsubscribed') {
+      void started(flag, 0).then(() => {
+        subscription.unsubscribe();
+        counts.cancelled++;
+        resolve();
+      });
+    } else if (kind === 'cooperativeAborted' || kind === 'endlessAborted') {
+      void started(flag, 0).then(() => controller.abort(reason));
     }
   });
 }
@@ -146,8 +233,11 @@ async function main(): Promise<void> {
     if (r < 0.7) return 'okLater';
     if (r < 0.75) return 'fn';
     if (r < 0.85) return 'fail';
-    if (r < 0.95) return 'reject';
-    return 'withdrawn';
+    if (r < 0.93) return 'reject';
+    if (r < 0.96) return 'withdrawn';
+    if (r < 0.97) return 'cooperativeTimeout';
+    if (r < 0.985) return 'cooperativeUnsubscribed';
+    return 'cooperativeAborted';
   };
 
   // Warm-up: let the workers and the main thread reach a steady state before the first memory sample.
@@ -157,7 +247,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const deadline = startedAt + SECONDS * 1_000;
   console.log(
-    `soak: ${SECONDS} s, size ${SIZE}, concurrency ${CONCURRENCY}, a panic every ${FAULT_EVERY_MS || '∞'} ms, seed ${SEED}`,
+    `soak: ${SECONDS} s, size ${SIZE}, concurrency ${CONCURRENCY}, a fault every ${FAULT_EVERY_MS || '∞'} ms, seed ${SEED}`,
   );
   console.log(`start: heap ${start.heapMb} MB, rss ${start.rssMb} MB`);
 
@@ -171,7 +261,7 @@ async function main(): Promise<void> {
     for (;;) {
       await sleep(FAULT_EVERY_MS);
       if (Date.now() >= deadline) return;
-      await runJob(pool, PANIC_KINDS[faults++ % PANIC_KINDS.length], n++);
+      await runJob(pool, FAULT_KINDS[faults++ % FAULT_KINDS.length], n++);
     }
   };
   const reporter = setInterval(() => {
@@ -179,7 +269,8 @@ async function main(): Promise<void> {
     const { heapUsed, rss } = process.memoryUsage();
     console.log(
       `  t+${Math.round((Date.now() - startedAt) / 1000)}s: completed ${counts.completed}, failed ${counts.failed}, ` +
-        `panicked ${counts.panicked}, respawns ${s.respawns}, heap ${mb(heapUsed)} MB, rss ${mb(rss)} MB`,
+        `panicked ${counts.panicked}, timed out ${counts.timedOut}, cancelled ${counts.cancelled}, ` +
+        `respawns ${s.respawns}, heap ${mb(heapUsed)} MB, rss ${mb(rss)} MB`,
     );
   }, 10_000);
   await Promise.all([...Array.from({ length: CONCURRENCY }, lane), faulter()]);
@@ -197,7 +288,8 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - startedAt) / 1000;
   console.log(
     `done in ${seconds.toFixed(1)} s: submitted ${counts.submitted}, completed ${counts.completed}, ` +
-      `failed ${counts.failed}, panicked ${counts.panicked}, withdrawn ${counts.withdrawn}, ` +
+      `failed ${counts.failed}, panicked ${counts.panicked}, timed out ${counts.timedOut}, ` +
+      `cancelled ${counts.cancelled}, withdrawn ${counts.withdrawn}, ` +
       `wrong outcomes ${counts.wrong}`,
   );
   console.log(`pool: respawns ${status.respawns}, panics ${status.panics}, idle ${status.idle}/${status.size}`);
