@@ -18,6 +18,7 @@ import { BenchIntegrityError } from './stats/integrity.error';
 import { elapsedMs } from './stats/stats.util';
 import { calibrateSpin } from './tasks/spin.calibration';
 import { WORKLOADS } from './workloads/workload.registry';
+import { renderControlTable, runJobControlBench, type ControlResults } from './control/job-control.bench';
 import type { Metric, Workload, WorkloadContext } from './workloads/workload.types';
 
 /** A `spin` job's target duration on this machine. */
@@ -27,9 +28,11 @@ interface Plan {
   readonly options: BenchOptions;
   readonly pools: readonly PoolEntry[];
   readonly workloads: readonly Workload[];
+  /** Whether to measure this pool's job controls (payloads, cancellation, events$, event-loop delay). */
+  readonly control: boolean;
 }
 
-async function main({ options, pools, workloads }: Plan): Promise<void> {
+async function main({ options, pools, workloads, control }: Plan): Promise<void> {
   const machine = machineInfo();
   const startedAt = new Date();
   const began = performance.now();
@@ -69,9 +72,18 @@ async function main({ options, pools, workloads }: Plan): Promise<void> {
     console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s${stolen})`);
   }
 
+  let jobControl: ControlResults | undefined;
+  if (control) {
+    console.log(`\njob controls [control]: ${OURS} only, pool size ${context.cores}`);
+    const start = performance.now();
+    jobControl = await runJobControlBench(context.cores, options.quick, context.log);
+    console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s)`);
+  }
+
   const names = pools.map((pool) => pool.name);
   const summaries = summarize(metrics, names, OURS);
-  console.log(`\n${renderTables(summaries, names, OURS, reference, options.repeats)}`);
+  if (metrics.length > 0) console.log(`\n${renderTables(summaries, names, OURS, reference, options.repeats)}`);
+  if (jobControl) console.log(`\n${renderControlTable(jobControl)}`);
 
   const svgFile = options.out.replace(/\.json$/i, '') + '.svg';
   writeJson(options.out, {
@@ -86,6 +98,7 @@ async function main({ options, pools, workloads }: Plan): Promise<void> {
     parameters,
     cpuStealPercent: steals,
     metrics: summaries,
+    jobControl: jobControl ?? null,
   });
   const subtitle =
     `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; medians of ${options.repeats} ` +
@@ -100,7 +113,13 @@ async function main({ options, pools, workloads }: Plan): Promise<void> {
 /** The command line, checked before anything runs: a typo is a usage error, not an aborted run. */
 function plan(argv: readonly string[]): Plan {
   const options = parseBenchOptions(argv);
-  return { options, pools: pick(POOLS, options.pools, '--pools'), workloads: pick(WORKLOADS, options.only, '--only') };
+  const only = options.only?.filter((name) => name !== 'control');
+  return {
+    options,
+    pools: pick(POOLS, options.pools, '--pools'),
+    workloads: options.only && only?.length === 0 ? [] : pick(WORKLOADS, only, '--only'),
+    control: !options.only || options.only.includes('control'),
+  };
 }
 
 let planned: Plan;
