@@ -25,6 +25,7 @@ export interface ResolvedPoolOptions {
   readonly priorityAging: number;
   readonly recycleAfterJobs: number | undefined;
   readonly recycleAboveHeapMb: number | undefined;
+  readonly readyWhen: 'all' | 'first';
 }
 
 /** Above this many workers a pool is almost surely a mistake (each one boots a Nest context). */
@@ -47,6 +48,7 @@ const KNOWN_KEYS: readonly (keyof PoolOptions)[] = [
   'priorityAging',
   'recycleAfterJobs',
   'recycleAboveHeapMb',
+  'readyWhen',
 ];
 const LOG_LEVELS: readonly string[] = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'];
 
@@ -154,6 +156,8 @@ export function resolvePoolOptions(raw: unknown): ResolvedPoolOptions {
       'a positive number of megabytes',
     );
   }
+  if (given('readyWhen'))
+    check(options.readyWhen === 'all' || options.readyWhen === 'first', 'readyWhen', '"all" or "first"');
   if (problems.length > 0) {
     throw new PoolConfigError(`Invalid pool options: ${problems.join('; ')}`);
   }
@@ -176,6 +180,7 @@ export function resolvePoolOptions(raw: unknown): ResolvedPoolOptions {
     priorityAging: typed.priorityAging ?? 1_000,
     recycleAfterJobs: typed.recycleAfterJobs,
     recycleAboveHeapMb: typed.recycleAboveHeapMb,
+    readyWhen: typed.readyWhen ?? 'all',
   };
 }
 

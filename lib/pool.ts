@@ -253,6 +253,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     const launch = workerLaunch(catalog.files, options.execArgv);
     const supervisor = new Supervisor({
       size: options.size,
+      readyWhen: options.readyWhen,
       panicSwitch: options.panicSwitch,
       panicOnError: options.panicOnError,
       shutdownTimeout: options.shutdownTimeout,

@@ -22,6 +22,8 @@ import {
   PoolConfigModule,
 } from './fixtures/config.jobs';
 import { RootWithJobsModule } from './fixtures/root-with-jobs.module';
+import { startPoolApp } from './fixtures/pool-app';
+import { waitFor } from './fixtures/wait-for';
 
 describe('PoolModule', () => {
   describe('forRoot refuses invalid options at startup, naming the field', () => {
@@ -52,6 +54,25 @@ describe('PoolModule', () => {
     it('lists every bad field at once', () => {
       expect(() => PoolModule.forRoot({ size: 0, shutdownTimeout: -1 })).toThrow(/size must .*; shutdownTimeout must/);
     });
+  });
+
+  it("with readyWhen: 'first', starts serving once one worker has booted; the others boot on", async () => {
+    const { app, pool } = await startPoolApp({ size: 2, readyWhen: 'first' }, [GreeterModule]);
+    try {
+      const { idle, starting, busy } = pool.status();
+      expect(idle + busy).toBeGreaterThanOrEqual(1);
+      expect(idle + busy + starting).toBe(2);
+      expect(await firstValueFrom(pool.execute(GreeterJobs, 'greet', 'early'))).toBe('Hello, early');
+      await waitFor(() => pool.status().idle === 2, 'the second worker to boot');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses an unknown readyWhen', () => {
+    expect(() => PoolModule.forRoot({ readyWhen: 'some' as 'all' })).toThrow(
+      /readyWhen must be "all" or "first", got "some"/,
+    );
   });
 
   it('forRootAsync takes options from an injected factory', async () => {

@@ -52,6 +52,12 @@ export interface PoolOptions {
   priorityAging?: number;
   /** Replace a worker after it has run this many jobs. Default: never. */
   recycleAfterJobs?: number;
+  /**
+   * When the app may start: once every worker has booted (`'all'`, the default: a job module that cannot boot
+   * fails start-up), or once the first has (`'first'`: the app serves sooner; the rest boot on, and one that
+   * fails is retried with backoff and logged).
+   */
+  readyWhen?: 'all' | 'first';
   /** Replace a worker whose heap is above this many MB after a job. Default: never. */
   recycleAboveHeapMb?: number;
 }

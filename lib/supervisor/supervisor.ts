@@ -34,6 +34,8 @@ export interface SupervisorLogger {
 
 export interface SupervisorOptions {
   readonly size: number;
+  /** How many booted workers `start()` waits for: all of them, or the first (the rest boot on). */
+  readonly readyWhen: 'all' | 'first';
   readonly panicSwitch: PanicSwitch;
   readonly panicOnError: boolean;
   /** Milliseconds `close()` waits for submitted jobs before failing the rest. */
@@ -98,11 +100,14 @@ export class Supervisor implements WorkerListener {
     this.queue = new JobQueue(options.priorityAging);
   }
 
-  /** Spawns every worker in parallel; resolves once all have booted, rejects on the first boot failure. */
+  /**
+   * Spawns every worker in parallel; resolves once all have booted (or the first, with `readyWhen: 'first'`),
+   * rejects on a boot failure before then. Later boot failures are retried with backoff.
+   */
   start(spec: WorkerSpec): Promise<void> {
     this.spec = spec;
     return new Promise<void>((resolve, reject) => {
-      this.startup = { resolve, reject, pending: this.options.size };
+      this.startup = { resolve, reject, pending: this.options.readyWhen === 'first' ? 1 : this.options.size };
       for (let slot = 0; slot < this.options.size; slot++) this.workers.push(this.spawn());
     });
   }
