@@ -13,6 +13,7 @@ import type { PoolStatus } from './interfaces/pool-status.interface';
 import { JobCatalog } from './jobs/job-catalog';
 import { checkJobOptions, resolvePoolOptions, type ResolvedPoolOptions } from './pool-options.validator';
 import { findCloneProblem } from './protocol/cloneable';
+import { anyMarked } from './protocol/transfer';
 import type { JobTarget } from './protocol/messages';
 import { Job, type JobSettings } from './supervisor/job';
 import { Supervisor, type WorkerLogRecord } from './supervisor/supervisor';
@@ -202,7 +203,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       try {
         supervisor = this.ensureStarted();
         const [target, label, args] = this.address(job, rest);
-        const transfers = new Set<TransferListItem>();
+        const transfers = anyMarked() ? new Set<TransferListItem>() : undefined;
         const problem = findCloneProblem(args, transfers);
         if (problem) throw new JobArgumentError(`${label}: ${problem.path} ${problem.reason}`, problem.path);
         if (signal?.aborted) {
@@ -211,7 +212,8 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
           });
         }
         const settings = options ? this.settingsFor(options) : this.defaults!;
-        submitted = new Job(target, args, label, subscriber, transfers.size ? [...transfers] : NO_TRANSFERS, settings);
+        const moved = transfers?.size ? [...transfers] : NO_TRANSFERS;
+        submitted = new Job(target, args, label, subscriber, moved, settings);
         supervisor.submit(submitted);
       } catch (error) {
         subscriber.error(error);

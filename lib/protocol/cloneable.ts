@@ -42,13 +42,13 @@ export function findCloneProblem(
   args: readonly unknown[],
   transfers?: Set<TransferListItem>,
 ): CloneProblem | undefined {
-  const seen = new Set<object>();
-  const walk: Walk = { seen, transfers: anyMarked() ? transfers : undefined };
+  let walk: Walk | undefined; // made at the first non-primitive: most tiny jobs take none
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) {
       continue; // the hot path: primitives
     }
+    walk ??= { seen: new Set<object>(), transfers: anyMarked() ? transfers : undefined };
     const problem = inspect(value, walk, 0);
     if (problem) return { path: `args[${i}]${problem.path}`, reason: problem.reason };
   }
