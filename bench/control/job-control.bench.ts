@@ -8,7 +8,6 @@ import { NestFactory } from '@nestjs/core';
 import { Pool, PoolModule, transfer } from 'nestjs-poolio';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { firstValueFrom } from 'rxjs';
-import { collectGarbage } from '../stats/gc.util';
 import { median } from '../stats/stats.util';
 import { ControlBenchJobs, ControlBenchModule } from './control.jobs';
 
@@ -39,22 +38,25 @@ async function withPool<T>(size: number, body: (pool: Pool) => Promise<T>): Prom
 }
 
 /**
- * Median of a few round trips of one size and mode. The first trips absorb the garbage collections that the
- * previous case left behind, in both threads (a copied 64 MiB payload leaves 128 MiB).
+ * Medians of 15 round trips of each size, the sizes alternating, after 3 unmeasured rounds. No collection is
+ * forced between trips: a forced full GC leaves sweeping and unmapping to run during the next trip, which made a
+ * moved 64 MiB payload look ten times slower than it is. Copies run after the moved payloads.
  */
-async function payloadRoundTrip(pool: Pool, bytes: number, move: boolean): Promise<number> {
-  const times: number[] = [];
-  for (let trip = 0; trip < 7; trip++) {
-    collectGarbage();
-    const payload = new Uint8Array(bytes);
-    const start = performance.now();
-    const back = await firstValueFrom(
-      pool.execute(ControlBenchJobs, 'echoBytes', move ? transfer(payload) : payload, move),
-    );
-    times.push(performance.now() - start);
-    if (back.length !== bytes || back[0] !== 1) throw new Error(`payload of ${bytes} bytes came back wrong`);
+async function payloadRoundTrips(pool: Pool, move: boolean): Promise<Record<'64KiB' | '64MiB', number>> {
+  const sizes = { '64KiB': 64 << 10, '64MiB': 64 << 20 } as const;
+  const times: Record<keyof typeof sizes, number[]> = { '64KiB': [], '64MiB': [] };
+  for (let trip = 0; trip < 18; trip++) {
+    for (const [size, bytes] of Object.entries(sizes) as [keyof typeof sizes, number][]) {
+      const payload = new Uint8Array(bytes);
+      const start = performance.now();
+      const back = await firstValueFrom(
+        pool.execute(ControlBenchJobs, 'echoBytes', move ? transfer(payload) : payload, move),
+      );
+      if (trip >= 3) times[size].push(performance.now() - start);
+      if (back.length !== bytes || back[0] !== 1) throw new Error(`payload of ${bytes} bytes came back wrong`);
+    }
   }
-  return median(times);
+  return { '64KiB': median(times['64KiB']), '64MiB': median(times['64MiB']) };
 }
 
 async function cancelToFree(pool: Pool, method: 'untilCancelled' | 'ignoreCancel'): Promise<number> {
@@ -100,14 +102,9 @@ export async function runJobControlBench(
   await withPool(cores, async (pool) => {
     await tinyThroughput(pool, 2_000); // warm-up
     for (let repeat = 0; repeat < repeats; repeat++) {
-      for (const move of [false, true]) {
-        for (const [size, bytes] of [
-          ['64KiB', 64 << 10],
-          ['64MiB', 64 << 20],
-        ] as const) {
-          const ms = await payloadRoundTrip(pool, bytes, move);
-          payload[move ? 'transfer' : 'copy'][size].push(ms);
-        }
+      for (const move of [true, false]) {
+        const trips = await payloadRoundTrips(pool, move);
+        for (const size of ['64KiB', '64MiB'] as const) payload[move ? 'transfer' : 'copy'][size].push(trips[size]);
       }
       cancel.cooperative.push(await cancelToFree(pool, 'untilCancelled'));
       cancel.ignoring.push(await cancelToFree(pool, 'ignoreCancel'));
