@@ -11,7 +11,7 @@ import type { PoolEvent } from './interfaces/pool-event.interface';
 import type { PoolStats } from './interfaces/pool-stats.interface';
 import type { PoolStatus } from './interfaces/pool-status.interface';
 import { JobCatalog } from './jobs/job-catalog';
-import { checkJobOptions, resolvePoolOptions, type ResolvedPoolOptions } from './pool-options.validator';
+import { checkJobOptions, resolvePoolOptions } from './pool-options.validator';
 import { findCloneProblem } from './protocol/cloneable';
 import { anyMarked } from './protocol/transfer';
 import type { JobTarget } from './protocol/messages';
@@ -75,7 +75,6 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   private readonly events = new Subject<PoolEvent>();
   private supervisor: Supervisor | undefined;
   private catalog: JobCatalog | undefined;
-  private options: ResolvedPoolOptions | undefined;
   private defaults: JobSettings | undefined;
   private started: Promise<void> | undefined;
 
@@ -270,7 +269,6 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       onWorkerLog: (record) => this.relayWorkerLog(record),
       logger: this.logger,
     });
-    this.options = options;
     this.defaults = {
       priority: 0,
       timeout: options.jobTimeout,
