@@ -4,6 +4,7 @@
  * field, and leave the pool serving. Options and argument values are also tried with fast-check.
  */
 import { Injectable, Module } from '@nestjs/common';
+import { expect as globalsExpect } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
 import { firstValueFrom, type Observable } from 'rxjs';
@@ -26,6 +27,16 @@ import { settle } from '../fixtures/settle';
 /** fast-check's seed comes from FC_SEED when set, so a failure can be replayed; it is printed on failure. */
 const FC_SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 const fcOptions = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, seed: FC_SEED });
+
+/**
+ * Results are built in Node's realm, not in jest's, and jest's equality takes an invalid Date from another
+ * realm for a plain object: two Dates are equal when their times are (NaN included).
+ */
+const isDate = (value: unknown): value is Date => Object.prototype.toString.call(value) === '[object Date]';
+// (@types/jest lacks jest 30's addEqualityTesters; @jest/globals' expect is the same object, typed.)
+globalsExpect.addEqualityTesters([
+  (a: unknown, b: unknown) => (isDate(a) && isDate(b) ? Object.is(a.getTime(), b.getTime()) : undefined),
+]);
 
 /** `execute` without its typing, to pass what the types forbid. */
 type LooseExecute = (...args: unknown[]) => Observable<unknown>;
