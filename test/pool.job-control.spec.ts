@@ -1,7 +1,9 @@
 import { firstValueFrom, lastValueFrom, map, take, toArray } from 'rxjs';
 import {
+  JobArgumentError,
   JobCancelledError,
   JobQueueTimeoutError,
+  JobResultError,
   JobTimeoutError,
   PoolQueueFullError,
   transfer,
@@ -159,6 +161,20 @@ describe('job control', () => {
       const { bytes } = await firstValueFrom(pool.execute(ControlJobs, 'makeBytes', 1 << 20, 9));
       expect(bytes.length).toBe(1 << 20);
       expect(bytes[12345]).toBe(9);
+    });
+
+    it('refuses an argument marked with transfer() that was moved before the job could be sent', async () => {
+      const bytes = transfer(new Uint8Array(64));
+      structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+      const { error } = await settle(pool.execute(ControlJobs, 'checksum', bytes));
+      expect(error).toBeInstanceOf(JobArgumentError);
+      expect((error as Error).message).toMatch(/already been moved/);
+    });
+
+    it('fails a job whose result holds a transfer()-marked value it had moved elsewhere', async () => {
+      const { error } = await settle(pool.execute(ControlJobs, 'returnMovedBytes'));
+      expect(error).toBeInstanceOf(JobResultError);
+      expect((error as Error).message).toMatch(/already been moved/);
     });
 
     it('shares a SharedArrayBuffer', async () => {

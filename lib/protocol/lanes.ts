@@ -1,14 +1,17 @@
 /**
- * The claim slots that let a worker hold its next job while it runs the current one (prefetch) without
- * breaking poolio's rule that no job waits behind a slow one. Each worker has two lanes in a
- * SharedArrayBuffer. The supervisor offers a job on a free lane before it sends it; whoever claims the
- * offer first wins it: the worker, when it starts the job, or the supervisor, taking back a job that still
- * waits behind a slow one to give it to an idle worker. One compare-and-swap decides, so a job starts at
- * most once, and never on a worker that has given it up.
+ * The claim slots that let a worker hold its next jobs while it runs the current one (prefetch) without
+ * breaking poolio's rule that no job waits behind a slow one. Each worker has `LANES` slots in a
+ * SharedArrayBuffer. The supervisor offers a job on a free lane before it sends it; whoever claims the offer
+ * first wins it: the worker, when it starts the job, or the supervisor, taking back a job that still waits
+ * behind a slow one to give it to an idle worker. One compare-and-swap decides, so a job starts at most once,
+ * and never on a worker that has given it up.
  */
 
-/** A worker holds at most this many jobs: the one it runs and the next. */
-export const LANES = 2;
+/** A worker holds at most this many jobs sent to start after its current one. */
+export const MAX_PREFETCH = 16;
+
+/** One lane per job a worker may hold: its current job and the prefetched ones. */
+export const LANES = MAX_PREFETCH + 1;
 
 export function createLanes(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(LANES * Int32Array.BYTES_PER_ELEMENT));

@@ -1,7 +1,12 @@
 /**
  * The whole vocabulary between the supervisor and a worker. Each worker has its own MessageChannel;
- * the worker speaks only in `Status`es, the supervisor only in `Instruction`s, and it sends a `run`
- * instruction only to a worker whose last status said it was idle (`ready`, `done` or `failed`).
+ * the worker speaks only in `Status`es, the supervisor only in `Instruction`s. A worker runs one job at a
+ * time; besides it, it may hold a few `run` instructions to start next (prefetch, see lanes.ts), which the
+ * supervisor can take back until the worker starts them.
+ *
+ * The supervisor sends instructions in batches (an `InstructionBatch` per message), so a busy worker is topped
+ * up with several jobs for the cost of one message. A worker sends each status in a message of its own, as it
+ * happens, so that a worker that dies has already told the supervisor of every job it finished.
  */
 import type { LogLevel } from '@nestjs/common';
 import type { MessagePort } from 'node:worker_threads';
@@ -51,6 +56,9 @@ export interface ExitInstruction {
 }
 
 export type Instruction = RunInstruction | CancelInstruction | PullInstruction | ExitInstruction;
+
+/** One message from the supervisor: instructions the worker follows in order. */
+export type InstructionBatch = readonly Instruction[];
 
 /** Booted and idle. */
 export interface ReadyStatus {

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 /**
  * Zero-copy payloads. `transfer(buffer)` marks an ArrayBuffer (or the buffer under a typed array) to be moved
@@ -32,6 +33,26 @@ export function markedTransferable(value: object): TransferListItem | undefined 
   if (!marked.has(value)) return undefined;
   if (ArrayBuffer.isView(value)) return value.buffer instanceof ArrayBuffer ? value.buffer : undefined;
   return value as TransferListItem;
+}
+
+/**
+ * Whether an ArrayBuffer in `transfers` has been moved away already (by an earlier job or message). One that
+ * has would be posted without an error and then fail to be read on the other side, its message lost.
+ */
+export function anyDetached(transfers: readonly TransferListItem[]): boolean {
+  for (const item of transfers) {
+    if (types.isArrayBuffer(item) && item.byteLength === 0 && isDetached(item)) return true;
+  }
+  return false;
+}
+
+function isDetached(buffer: ArrayBuffer): boolean {
+  try {
+    new Uint8Array(buffer); // throws on a detached buffer only
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Finds marked values inside a job's result (plain objects, arrays, maps and sets are searched). */

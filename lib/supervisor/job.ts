@@ -39,6 +39,8 @@ export class Job {
   seq = 0;
   queuedAt = 0;
   startedAt = 0;
+  /** `performance.now()` when it started: run times below a millisecond, for the prefetch depth. */
+  startedClock = 0;
   /** The queue-timeout timer while queued, the run-timeout timer while running. */
   timer: NodeJS.Timeout | undefined;
   /** Stream items delivered since the worker was last granted more. */

@@ -23,6 +23,7 @@ import { decodeError } from '../protocol/error-codec';
 import { STREAM_WINDOW, type Status } from '../protocol/messages';
 import type { Job } from './job';
 import { JobQueue } from './job-queue';
+import { PrefetchDepth } from './prefetch-depth';
 import { PoolCounters } from './statistics';
 import { WorkerHandle, type WorkerExit, type WorkerListener, type WorkerSpec } from './worker-handle';
 
@@ -75,6 +76,7 @@ const PULL_BATCH = STREAM_WINDOW / 2;
 
 export class Supervisor implements WorkerListener {
   private readonly queue: JobQueue;
+  private readonly depth = new PrefetchDepth();
   private readonly workers: WorkerHandle[] = [];
   /** Idle workers; non-empty only while the queue is empty. */
   private readonly idle: WorkerHandle[] = [];
@@ -120,7 +122,8 @@ export class Supervisor implements WorkerListener {
     if (this.state !== 'starting' && this.state !== 'running') return this.refuse(job, this.refusal(job));
     const worker = this.idle.pop();
     if (worker !== undefined) {
-      if (this.send(worker, job, 'now')) return this.prefetchFor(worker);
+      // (A worker is idle only while the queue is empty: there is nothing to send it ahead.)
+      if (this.dispatch(worker, [job]) === 1) return;
       this.idle.push(worker);
       return this.notifyIfDrained();
     }
@@ -154,8 +157,8 @@ export class Supervisor implements WorkerListener {
       return this.notifyIfDrained();
     }
     if (state === 'prefetched') {
-      const holder = this.workers.find((w) => w.next === job);
-      if (holder?.reclaimNext()) {
+      const holder = this.workers.find((w) => w.prefetched.includes(job));
+      if (holder?.reclaim(job)) {
         this.prefetched--;
         job.state = 'withdrawn';
         clearTimeout(job.timer);
@@ -176,17 +179,19 @@ export class Supervisor implements WorkerListener {
 
   private armCancelGrace(worker: WorkerHandle, job: Job): void {
     worker.cancelTimer = setTimeout(() => {
+      // A status on its way may say the job has stopped after all.
+      worker.receivePending(this);
+      this.onStatusesHandled(worker);
       if (worker.job !== job) return;
       this.options.logger.warn(
         `${job.label} did not stop within ${this.options.cancelGrace} ms of being cancelled; replacing worker ${worker.id}`,
       );
       this.endRun(worker);
-      const started = this.requeueNext(worker);
-      if (started) {
-        // The job had just ended after all and the worker had started its next one: that one goes down too.
-        this.dropStartedNext(worker);
-        started.fail(
-          new JobPanicError(`Job ${started.label} was lost: its worker was terminated to stop ${job.label}`, worker.id),
+      this.takeBackPrefetched(worker);
+      // Jobs it has started since are lost with it (it had ended the job after all, its status not yet in).
+      for (const lost of this.forgetStarted(worker)) {
+        lost.fail(
+          new JobPanicError(`Job ${lost.label} was lost: its worker was terminated to stop ${job.label}`, worker.id),
         );
       }
       worker.stopReason = 'cancelled-job';
@@ -317,17 +322,27 @@ export class Supervisor implements WorkerListener {
     const why = exit.error
       ? `its worker died of an uncaught ${exit.error.name}: ${exit.error.message}`
       : `its worker exited with code ${exit.code}`;
-    const started = this.requeueNext(worker);
-    if (started) this.dropStartedNext(worker);
+    this.takeBackPrefetched(worker);
+    const started = this.forgetStarted(worker);
     this.panic(worker, job, why, exit.error);
     // A prefetched job the worker had started died with it; it is failed, not run again.
-    if (started) this.panic(worker, started, why, exit.error);
+    for (const lost of started) this.panic(worker, lost, why, exit.error);
+  }
+
+  /** Tops up a busy worker's prefetched jobs, in one message, once they have run low. */
+  onStatusesHandled(worker: WorkerHandle): void {
+    if (this.queue.size === 0 || worker.job === undefined || worker.state !== 'busy') return;
+    const depth = this.depth.value;
+    if (worker.prefetched.length > depth >> 1) return;
+    const jobs = this.takeQueued(this.prefetchRoom(worker, depth));
+    if (jobs.length > 0) this.dispatch(worker, jobs);
   }
 
   private jobEnded(worker: WorkerHandle, status: Status & { kind: 'done' | 'failed' }): void {
     if (worker.job?.id !== status.id) return; // a job already given up on (timed out and replaced)
     const job = this.endRun(worker)!;
     worker.jobsRun++;
+    this.depth.record(performance.now() - job.startedClock);
     const panics = status.kind === 'failed' && this.options.panicOnError && !job.closed;
     if (panics) {
       // (No job is prefetched under panicOnError: a worker that may be polluted starts nothing more.)
@@ -339,10 +354,11 @@ export class Supervisor implements WorkerListener {
     }
     const { recycleAfterJobs } = this.options;
     if (status.retire || (recycleAfterJobs !== undefined && worker.jobsRun >= recycleAfterJobs)) {
-      if (this.requeueNext(worker)) worker.retiring = true;
+      this.takeBackPrefetched(worker);
+      if (worker.prefetched.length > 0) worker.retiring = true;
     }
     // The worker goes on before the caller hears of this job: it need not wait on caller code.
-    if (worker.next) {
+    if (worker.prefetched.length > 0) {
       this.promote(worker);
     } else if (this.kill) {
       worker.setIdle();
@@ -365,74 +381,67 @@ export class Supervisor implements WorkerListener {
     if (this.kill) this.finishKillIfDone();
   }
 
-  /** The worker has started its prefetched job: it is now its current one; another is prefetched behind it. */
+  /** The worker has started its first prefetched job: it is now its current one (topped up in onStatusesHandled). */
   private promote(worker: WorkerHandle): void {
-    const job = worker.next!;
-    worker.next = undefined;
+    const job = worker.advance()!;
     this.prefetched--;
-    worker.job = job;
-    job.state = 'running';
     this.started(worker, job);
     if (job.cancelSent) this.armCancelGrace(worker, job);
-    this.prefetchFor(worker);
   }
 
-  /** Sends a busy worker the next queued job, if it may take one. */
-  private prefetchFor(worker: WorkerHandle): void {
-    while (this.queue.size > 0 && this.canPrefetch(worker)) {
-      const job = this.queue.shift()!;
-      if (this.send(worker, job, 'next')) break;
-    }
-    this.checkSaturation();
-  }
-
-  private canPrefetch(worker: WorkerHandle): boolean {
+  /** How many more jobs a worker about to run (or running) a job may be sent to start after it, up to `depth`. */
+  private prefetchRoom(worker: WorkerHandle, depth: number): number {
+    if (worker.cancelTimer || worker.retiring || this.options.panicOnError || this.kill) return 0;
+    const held = worker.prefetched.length;
     const { recycleAfterJobs } = this.options;
-    return (
-      worker.state === 'busy' &&
-      worker.next === undefined &&
-      worker.cancelTimer === undefined &&
-      !worker.retiring &&
-      !this.options.panicOnError &&
-      this.kill === undefined &&
-      (recycleAfterJobs === undefined || worker.jobsRun + 1 < recycleAfterJobs)
-    );
+    const beforeRecycling = recycleAfterJobs === undefined ? depth : recycleAfterJobs - worker.jobsRun - 1 - held;
+    return Math.max(0, Math.min(depth - held, beforeRecycling));
+  }
+
+  /** Takes up to `count` jobs off the queue, in the order they should start. */
+  private takeQueued(count: number): Job[] {
+    const jobs: Job[] = [];
+    while (jobs.length < count) {
+      const job = this.queue.shift();
+      if (job === undefined) break;
+      jobs.push(job);
+    }
+    return jobs;
+  }
+
+  /** Queues again, at the head, the worker's prefetched jobs it has not started; the started ones stay its. */
+  private takeBackPrefetched(worker: WorkerHandle): void {
+    const jobs = worker.reclaimAll();
+    if (jobs.length === 0) return;
+    this.prefetched -= jobs.length;
+    for (let i = jobs.length - 1; i >= 0; i--) this.queue.pushFront(jobs[i]);
+    this.checkSaturation();
   }
 
   /**
-   * Takes back the worker's prefetched job and queues it again at the head. Returns the job instead if the
-   * worker had already started it.
+   * Forgets the prefetched jobs a worker that is gone (or given up on) had started; returns them for the caller
+   * to settle. Call after `takeBackPrefetched`.
    */
-  private requeueNext(worker: WorkerHandle): Job | undefined {
-    const next = worker.next;
-    if (!next) return undefined;
-    if (!worker.reclaimNext()) return next;
-    this.prefetched--;
-    this.queue.pushFront(next);
-    this.checkSaturation();
-    return undefined;
-  }
-
-  /** Forgets the prefetched job of a worker that is gone or given up on; the caller settles the job. */
-  private dropStartedNext(worker: WorkerHandle): void {
-    const next = worker.next;
-    if (!next) return;
-    worker.next = undefined;
-    this.prefetched--;
-    clearTimeout(next.timer);
-    next.state = 'ended';
+  private forgetStarted(worker: WorkerHandle): Job[] {
+    const jobs = worker.prefetched.splice(0);
+    this.prefetched -= jobs.length;
+    for (const job of jobs) {
+      clearTimeout(job.timer);
+      job.state = 'ended';
+    }
+    return jobs;
   }
 
   /** An idle worker takes over a job that waits behind another worker's (possibly slow) current job. */
   private takeOver(worker: WorkerHandle): boolean {
     if (this.prefetched === 0) return false;
     for (const other of this.workers) {
-      if (other === worker || !other.next) continue;
-      const job = other.reclaimNext();
+      if (other === worker) continue;
+      const job = other.reclaimLast();
       if (!job) continue;
       this.prefetched--;
       this.checkSaturation();
-      if (this.send(worker, job, 'now')) return true;
+      if (this.dispatch(worker, [job]) === 1) return true;
     }
     return false;
   }
@@ -470,14 +479,17 @@ export class Supervisor implements WorkerListener {
   }
 
   /**
-   * Sends the worker a job, to run `now` (the worker is idle) or `next` (it is busy). A job whose arguments
-   * cannot be sent fails alone, and the worker stays as it was.
+   * Sends jobs to a worker in one message: an idle worker runs the first now, the rest wait behind its current
+   * job (prefetched). If the message cannot be sent, each job is sent alone, so that one whose arguments cannot
+   * be sent fails alone. Returns how many were sent.
    */
-  private send(worker: WorkerHandle, job: Job, when: 'now' | 'next'): boolean {
+  private dispatch(worker: WorkerHandle, jobs: Job[]): number {
+    const idle = worker.job === undefined;
     try {
-      if (when === 'now') worker.run(job);
-      else worker.prefetch(job);
+      worker.assign(jobs);
     } catch (error) {
+      if (jobs.length > 1) return jobs.reduce((sent, job) => sent + this.dispatch(worker, [job]), 0);
+      const [job] = jobs;
       job.state = 'ended';
       clearTimeout(job.timer);
       const reason = (error as Error).message;
@@ -486,17 +498,18 @@ export class Supervisor implements WorkerListener {
           cause: error,
         }),
       );
-      return false;
+      return 0;
     }
-    if (when === 'now') this.started(worker, job);
-    else this.prefetched++;
-    return true;
+    if (idle) this.started(worker, jobs[0]);
+    this.prefetched += idle ? jobs.length - 1 : jobs.length;
+    return jobs.length;
   }
 
   /** Accounts for a job its worker has started: wait time, event, run timeout. */
   private started(worker: WorkerHandle, job: Job): void {
     this.busy++;
     job.startedAt = Date.now();
+    job.startedClock = performance.now();
     if (job.queuedAt === 0) job.queuedAt = job.startedAt;
     const waitMs = job.startedAt - job.queuedAt;
     this.counters.wait.record(waitMs);
@@ -535,12 +548,11 @@ export class Supervisor implements WorkerListener {
 
   /** The worker no longer runs its job (it ended, or was given up on): returns that job. */
   private endRun(worker: WorkerHandle): Job | undefined {
-    const job = worker.job;
+    const job = worker.dropJob();
     if (!job) return undefined;
     clearTimeout(job.timer);
     job.timer = undefined;
     job.state = 'ended';
-    worker.job = undefined;
     clearTimeout(worker.cancelTimer);
     worker.cancelTimer = undefined;
     this.busy--;
@@ -549,8 +561,9 @@ export class Supervisor implements WorkerListener {
 
   /** Gives a free worker the next queued job (and one to prefetch), or a job waiting behind another worker, or parks it. */
   private feed(worker: WorkerHandle): void {
-    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
-      if (this.send(worker, job, 'now')) return this.prefetchFor(worker);
+    while (this.queue.size > 0) {
+      const jobs = this.takeQueued(1 + this.prefetchRoom(worker, this.depth.value));
+      if (jobs.length > 0 && this.dispatch(worker, jobs) > 0) return this.checkSaturation();
     }
     if (!this.kill && this.takeOver(worker)) return;
     worker.setIdle();
@@ -648,7 +661,7 @@ export class Supervisor implements WorkerListener {
       this.kill = { panicked: [reason], refused: 0, finished: 0 };
       this.state = 'killing';
       // Prefetched jobs not yet started are queued jobs too; ones already started run to their end.
-      for (const worker of this.workers) this.requeueNext(worker);
+      for (const worker of this.workers) this.takeBackPrefetched(worker);
       this.kill.refused = this.failQueued((job) => this.refusal(job));
     }
     this.finishKillIfDone();
@@ -703,15 +716,13 @@ export class Supervisor implements WorkerListener {
   /** Fails every queued and running job once the shutdown timeout has run out. */
   private abandonJobs(): void {
     const timeout = this.options.shutdownTimeout;
-    const startedNext = this.workers.map((worker) => this.requeueNext(worker));
+    for (const worker of this.workers) this.takeBackPrefetched(worker);
     this.failQueued(
       (job) =>
         new PoolShutdownTimeoutError(`${job.label} had not started when the ${timeout} ms shutdown timeout ran out`),
     );
-    this.workers.forEach((worker, slot) => {
-      const next = startedNext[slot];
-      if (next) this.dropStartedNext(worker);
-      for (const job of [this.endRun(worker), next]) {
+    this.workers.forEach((worker) => {
+      for (const job of [this.endRun(worker), ...this.forgetStarted(worker)]) {
         if (!job) continue;
         const error = new PoolShutdownTimeoutError(
           `${job.label} was still running when the ${timeout} ms shutdown timeout ran out`,

@@ -1,7 +1,15 @@
-import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  Worker,
+  type MessagePort,
+  type ResourceLimits,
+  type TransferListItem,
+} from 'node:worker_threads';
 import type { WorkerDownReason } from '../interfaces/pool-event.interface';
-import { claim, createLanes, offer } from '../protocol/lanes';
-import type { Instruction, Status, WorkerBootData } from '../protocol/messages';
+import { claim, createLanes, LANES, offer } from '../protocol/lanes';
+import { anyDetached } from '../protocol/transfer';
+import type { Instruction, InstructionBatch, Status, WorkerBootData } from '../protocol/messages';
 import type { Job } from './job';
 
 /** How to start a worker thread: everything but its id and channel. */
@@ -23,23 +31,32 @@ export interface WorkerExit {
 
 export interface WorkerListener {
   onStatus(worker: WorkerHandle, status: Status): void;
+  /** The worker's statuses waiting on its channel have all been handled: a moment to send it more. */
+  onStatusesHandled(worker: WorkerHandle): void;
   onExit(worker: WorkerHandle, exit: WorkerExit): void;
 }
 
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 
 const EXIT_GRACE_MS = 5_000;
+/** Statuses handled in one go before the event loop gets a turn (a job that logs in a loop must not starve it). */
+const MAX_STATUSES_PER_TURN = 256;
 
 /** One worker thread and its own channel, as the supervisor sees it. */
 export class WorkerHandle {
   state: WorkerState = 'starting';
   /** The job it runs; set only while `busy`. */
   job: Job | undefined;
-  /** The job sent to start right after `job` (prefetched); the supervisor may take it back (see lanes.ts). */
-  next: Job | undefined;
-  /** Set when it must be replaced once its current job ends (recycling asked for while a next job had started). */
+  /**
+   * Jobs sent to start after `job`, in the order it starts them (prefetched). The supervisor may take back any
+   * it has not started (see lanes.ts).
+   */
+  readonly prefetched: Job[] = [];
+  /** Set when it must be replaced once its jobs end (recycling asked for while a prefetched job had started). */
   retiring = false;
   private readonly lanes = createLanes();
+  /** Lanes holding a job this worker may still claim or is running: bit n for lane n. */
+  private lanesInUse = 0;
   /** Set once the worker has reported `ready`. */
   booted = false;
   /** Jobs it has finished, for `recycleAfterJobs`. */
@@ -70,7 +87,11 @@ export class WorkerHandle {
       execArgv: spec.execArgv ? [...spec.execArgv] : undefined,
       resourceLimits: spec.resourceLimits,
     });
-    this.port.on('message', (status: Status) => listener.onStatus(this, status));
+    this.port.on('message', (status: Status) => {
+      listener.onStatus(this, status);
+      this.receivePending(listener);
+      listener.onStatusesHandled(this);
+    });
     // The worker's own ref decides whether it keeps the process alive (see setBusy), not its port.
     this.port.unref();
     this.thread.on('error', (error) => {
@@ -86,49 +107,125 @@ export class WorkerHandle {
     });
   }
 
-  /** Hands the worker a job. Throws (DataCloneError) if the arguments cannot be sent; the worker stays idle. */
-  run(job: Job): void {
-    this.post(job, 0);
-    this.job = job;
-    job.state = 'running';
-    this.state = 'busy';
-    this.thread.ref();
+  /**
+   * Sends jobs in one message: a worker without a current job runs the first now; the others (all of them, for
+   * a busy worker) start after its current job, in order. Throws (DataCloneError) if the message cannot be sent; then none
+   * was sent and the worker is as it was.
+   */
+  assign(jobs: readonly Job[]): void {
+    const instructions = new Array<Instruction>(jobs.length);
+    let transfers: TransferListItem[] | undefined;
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i];
+      const lane = this.takeLane();
+      job.instruction.lane = lane;
+      offer(this.lanes, lane, job.id);
+      instructions[i] = job.instruction;
+      if (job.transfers.length > 0) (transfers ??= []).push(...job.transfers);
+    }
+    try {
+      if (transfers && anyDetached(transfers)) {
+        throw new Error('a value marked with transfer() has already been moved to another thread');
+      }
+      this.port.postMessage(instructions satisfies InstructionBatch, transfers);
+    } catch (error) {
+      for (const job of jobs) this.withdraw(job);
+      throw error;
+    }
+    let first = 0;
+    if (this.job === undefined) {
+      this.job = jobs[0];
+      jobs[0].state = 'running';
+      this.state = 'busy';
+      this.thread.ref();
+      first = 1;
+    }
+    for (let i = first; i < jobs.length; i++) {
+      jobs[i].state = 'prefetched';
+      this.prefetched.push(jobs[i]);
+    }
   }
 
-  /** Sends the worker the job to start as soon as its current one ends. Throws like `run`. */
-  prefetch(job: Job): void {
-    this.post(job, 1 - this.job!.instruction.lane);
-    this.next = job;
-    job.state = 'prefetched';
+  /** Takes back `job`, one of its prefetched jobs, unless the worker has started it. */
+  reclaim(job: Job): boolean {
+    const at = this.prefetched.indexOf(job);
+    if (at < 0 || !this.withdraw(job)) return false;
+    this.prefetched.splice(at, 1);
+    return true;
   }
 
-  /** Takes back the prefetched job if the worker has not started it; returns it, or `undefined`. */
-  reclaimNext(): Job | undefined {
-    const job = this.next;
-    if (!job || !claim(this.lanes, job.instruction.lane, job.id)) return undefined;
-    this.next = undefined;
+  /** Takes back its last prefetched job (the one furthest from starting), unless the worker has started it. */
+  reclaimLast(): Job | undefined {
+    const job = this.prefetched.at(-1);
+    if (!job || !this.withdraw(job)) return undefined;
+    this.prefetched.pop();
     return job;
   }
 
-  private post(job: Job, lane: number): void {
-    job.instruction.lane = lane;
-    offer(this.lanes, lane, job.id);
-    try {
-      this.port.postMessage(job.instruction, job.transfers);
-    } catch (error) {
-      claim(this.lanes, lane, job.id);
-      throw error;
+  /**
+   * Takes back every prefetched job the worker has not started, returned in their order. The worker starts
+   * them in order, so the ones left in `prefetched` are those it has started (or finished, its status on the way).
+   */
+  reclaimAll(): Job[] {
+    let keep = this.prefetched.length;
+    while (keep > 0 && this.withdraw(this.prefetched[keep - 1])) keep--;
+    return this.prefetched.splice(keep);
+  }
+
+  /** It no longer runs its current job (the job ended, or was given up on): returns that job. */
+  dropJob(): Job | undefined {
+    const job = this.job;
+    if (job) this.releaseLane(job);
+    this.job = undefined;
+    return job;
+  }
+
+  /** After `dropJob`: the first prefetched job, which the worker starts next, becomes its current one. */
+  advance(): Job | undefined {
+    this.job = this.prefetched.shift();
+    if (this.job) this.job.state = 'running';
+    return this.job;
+  }
+
+  /** Handles the statuses already waiting on its channel now, rather than one event-loop turn each. */
+  receivePending(listener: WorkerListener): void {
+    for (let i = 0; i < MAX_STATUSES_PER_TURN && this.state !== 'exited'; i++) {
+      const received = receiveMessageOnPort(this.port);
+      if (!received) return;
+      listener.onStatus(this, received.message as Status);
     }
   }
 
   /** Sends a control instruction about its current job (cancel, pull). */
   send(instruction: Instruction): void {
-    this.port.postMessage(instruction);
+    this.port.postMessage([instruction] satisfies InstructionBatch);
+  }
+
+  private takeLane(): number {
+    const free = ~this.lanesInUse & (this.lanesInUse + 1); // the lowest clear bit
+    const lane = 31 - Math.clz32(free);
+    if (lane >= LANES) throw new Error(`Worker ${this.id} was sent more jobs than it has lanes for`);
+    this.lanesInUse |= free;
+    return lane;
+  }
+
+  /**
+   * Takes the job off offer; true unless the worker had claimed it already. A job keeps its lane until it is
+   * taken back or has ended, so a lane is never offered again while the worker may still try to claim it.
+   */
+  private withdraw(job: Job): boolean {
+    const won = claim(this.lanes, job.instruction.lane, job.id);
+    if (won) this.releaseLane(job);
+    return won;
+  }
+
+  private releaseLane(job: Job): void {
+    this.lanesInUse &= ~(1 << job.instruction.lane);
   }
 
   /** Marks the worker idle; an idle worker does not keep the process alive. */
   setIdle(): void {
-    this.job = undefined;
+    this.dropJob();
     clearTimeout(this.cancelTimer);
     this.cancelTimer = undefined;
     this.state = 'idle';
@@ -143,7 +240,7 @@ export class WorkerHandle {
       this.state = 'stopping';
       this.thread.ref();
       try {
-        this.port.postMessage({ kind: 'exit' } satisfies Instruction);
+        this.port.postMessage([{ kind: 'exit' }] satisfies InstructionBatch);
       } catch {
         void this.thread.terminate();
       }

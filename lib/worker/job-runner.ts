@@ -16,7 +16,7 @@ import {
   type Status,
 } from '../protocol/messages';
 import { claim } from '../protocol/lanes';
-import { transfersIn } from '../protocol/transfer';
+import { anyDetached, transfersIn } from '../protocol/transfer';
 import { evaluateFunction, type Callable } from './function-source';
 import { asAsyncIterator, isStream } from './stream-source';
 
@@ -39,8 +39,10 @@ export class JobRunner {
   private readonly functions = new Map<string, Callable>();
   private readonly context = new JobContext();
   private running: Running | undefined;
-  /** The next job, sent while this one runs (prefetch); it starts the moment this one ends. */
-  private next: RunInstruction | undefined;
+  /** Jobs sent while one runs (prefetched), in order; each starts the moment the one before it ends. */
+  private readonly pending: RunInstruction[] = [];
+  /** Set while `startPending` loops, so a job that ends at once does not start the next one from within it. */
+  private starting = false;
 
   constructor(
     private readonly port: MessagePort,
@@ -54,9 +56,8 @@ export class JobRunner {
   handle(instruction: Instruction): void {
     switch (instruction.kind) {
       case 'run':
-        if (this.running) this.next = instruction;
-        else this.start(instruction);
-        return;
+        this.pending.push(instruction);
+        return this.startPending();
       case 'cancel':
         return this.cancel(instruction.id);
       case 'pull':
@@ -67,6 +68,17 @@ export class JobRunner {
         return;
       case 'exit':
         return; // handled by worker-main
+    }
+  }
+
+  /** Starts the pending jobs one after the other while they end at once (synchronous jobs). */
+  private startPending(): void {
+    if (this.starting) return;
+    this.starting = true;
+    try {
+      while (this.running === undefined && this.pending.length > 0) this.start(this.pending.shift()!);
+    } finally {
+      this.starting = false;
     }
   }
 
@@ -176,11 +188,7 @@ export class JobRunner {
     this.send(retire ? { ...status, retire } : status, transfers);
     this.running = undefined;
     leaveJob();
-    const next = this.next;
-    if (next) {
-      this.next = undefined;
-      this.start(next);
-    }
+    this.startPending();
   }
 
   private shouldRetire(): true | undefined {
@@ -189,6 +197,9 @@ export class JobRunner {
   }
 
   private send(status: Status, transfers: TransferListItem[] = []): void {
+    if (transfers.length > 0 && anyDetached(transfers)) {
+      throw new JobResultError(`A value marked with transfer() has already been moved to another thread`);
+    }
     this.port.postMessage(status, transfers);
   }
 }

@@ -5,7 +5,7 @@ import type { LogLevel } from '@nestjs/common';
 import { workerData } from 'node:worker_threads';
 import { JobContext } from '../jobs/job-context';
 import { encodeError } from '../protocol/error-codec';
-import type { Instruction, WorkerBootData } from '../protocol/messages';
+import type { InstructionBatch, WorkerBootData } from '../protocol/messages';
 import { ForwardingLogger } from './forwarding-logger';
 import { JobRunner } from './job-runner';
 import { bootWorkerContext, type WorkerContext } from './worker-context';
@@ -33,10 +33,12 @@ async function main(): Promise<void> {
   }
   logger.levels = levels;
   const runner = new JobRunner(port, context.jobs, lanes, retireAboveHeapMb);
-  port.on('message', (instruction: Instruction) => {
-    if (instruction.kind === 'exit') {
-      void context.app.close().finally(() => process.exit(0));
-    } else {
+  port.on('message', (batch: InstructionBatch) => {
+    for (const instruction of batch) {
+      if (instruction.kind === 'exit') {
+        void context.app.close().finally(() => process.exit(0));
+        return;
+      }
       runner.handle(instruction);
     }
   });

@@ -1,11 +1,14 @@
 import { firstValueFrom } from 'rxjs';
+import { JobArgumentError, transfer } from '../../lib';
 import { BehaviourJobs, type Span } from '../fixtures/behaviour.jobs';
 import { startPoolApp, type PoolApp } from '../fixtures/pool-app';
+import { settle } from '../fixtures/settle';
 import { waitFor } from '../fixtures/wait-for';
 
 /**
- * A busy worker is sent its next job as it starts one (prefetch), so it never waits on a round trip; but a job
- * must never wait behind a slow one: an idle worker takes back a prefetched job that has not started.
+ * A busy worker is sent its next jobs ahead (prefetch: one for jobs of a millisecond or more, up to 16 for tiny
+ * ones), so it never waits on a round trip; but a job must never wait behind a slow one: an idle worker takes
+ * back a prefetched job that has not started.
  */
 describe('prefetch', () => {
   let app: PoolApp['app'];
@@ -60,6 +63,40 @@ describe('prefetch', () => {
       expect(single.pool.status().queued).toBeLessThanOrEqual(1);
       await Promise.all(jobs);
       expect(single.pool.status()).toMatchObject({ busy: 0, queued: 0 });
+    } finally {
+      await single.app.close();
+    }
+  });
+
+  it('lets the other worker take every tiny job sent ahead behind a slow one; each runs once', async () => {
+    // Tiny jobs first, so the pool sends them many at a time.
+    await Promise.all(Array.from({ length: 500 }, (_, i) => firstValueFrom(pool.execute(BehaviourJobs, 'echo', i))));
+    const counts = new Int32Array(new SharedArrayBuffer(4 * 400));
+    const finished: string[] = [];
+    const tally = (index: number) =>
+      firstValueFrom(pool.execute(BehaviourJobs, 'tally', counts, index)).then(() => finished.push('tiny'));
+    const before = Array.from({ length: 200 }, (_, i) => tally(i));
+    const slow = firstValueFrom(pool.execute(BehaviourJobs, 'hold', 1_000)).then(() => finished.push('slow'));
+    const after = Array.from({ length: 200 }, (_, i) => tally(200 + i));
+    await Promise.all([...before, slow, ...after]);
+    expect(finished.indexOf('slow')).toBe(400); // no tiny job waited for the slow one
+    expect(Array.from(counts).every((count) => count === 1)).toBe(true);
+    expect(pool.status()).toMatchObject({ busy: 0, queued: 0, idle: 2 });
+  });
+
+  it('fails alone a job that cannot be sent in the same message as others', async () => {
+    const single = await startPoolApp({ size: 1 });
+    try {
+      const opener = firstValueFrom(single.pool.execute(BehaviourJobs, 'hold', 100));
+      // Both wait for the worker, which is then sent them in one message: the buffer cannot move twice.
+      const bytes = new Uint8Array(1024).fill(7);
+      const first = settle(single.pool.execute(BehaviourJobs, 'echo', transfer(bytes)));
+      const second = settle(single.pool.execute(BehaviourJobs, 'echo', transfer(bytes)));
+      await opener;
+      const [moved, refused] = await Promise.all([first, second]);
+      expect(moved.values[0]).toEqual(new Uint8Array(1024).fill(7));
+      expect(refused.error).toBeInstanceOf(JobArgumentError);
+      expect(await firstValueFrom(single.pool.execute(BehaviourJobs, 'echo', 'still serving'))).toBe('still serving');
     } finally {
       await single.app.close();
     }
