@@ -22,9 +22,9 @@ import { PanicSwitch } from '../panic-switch.enum';
 import { decodeError } from '../protocol/error-codec';
 import { STREAM_WINDOW, type Status } from '../protocol/messages';
 import type { Job } from './job';
+import { JobJournal } from './job-journal';
 import { JobQueue } from './job-queue';
 import { PrefetchDepth } from './prefetch-depth';
-import { PoolCounters } from './statistics';
 import { WorkerHandle, type WorkerExit, type WorkerListener, type WorkerSpec } from './worker-handle';
 
 export interface SupervisorLogger {
@@ -92,7 +92,7 @@ export class Supervisor implements WorkerListener {
   private saturated = false;
   private bootFailuresInARow = 0;
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
-  private readonly counters = new PoolCounters();
+  private readonly journal: JobJournal;
   private drainWaiters: (() => void)[] = [];
   private startup: { resolve(): void; reject(error: Error): void; pending: number } | undefined;
   private kill: { panicked: string[]; refused: number; finished: number } | undefined;
@@ -100,6 +100,7 @@ export class Supervisor implements WorkerListener {
 
   constructor(private readonly options: SupervisorOptions) {
     this.queue = new JobQueue(options.priorityAging);
+    this.journal = new JobJournal(options.onEvent, options.eventsObserved);
   }
 
   /**
@@ -145,7 +146,9 @@ export class Supervisor implements WorkerListener {
   cancel(job: Job, error?: Error): void {
     const { state } = job;
     if (!job.closed && (state === 'queued' || state === 'prefetched' || state === 'running')) {
-      this.recordCancel(job, error);
+      // With an error (a timeout) the job failed; without one, its caller has gone.
+      if (error) this.journal.failed(job, error);
+      else this.journal.cancelled(job);
     }
     if (error) job.fail(error);
     job.closed = true;
@@ -232,28 +235,22 @@ export class Supervisor implements WorkerListener {
   /** What the pool has done since it started (the pool adds its name). */
   stats(): Omit<PoolStats, 'pool'> {
     const { busy, idle, starting, queued, state, size, respawns, recycled } = this.status();
-    const c = this.counters;
+    const { jobs, waitMs, runMs, busyMs, startedAt } = this.journal.totals();
     const now = Date.now();
     let running = 0;
     for (const worker of this.workers) if (worker.job) running += now - worker.job.startedAt;
-    const uptimeMs = now - c.startedAt;
+    const uptimeMs = now - startedAt;
     return {
       state,
       size,
       workers: { busy, idle, starting },
       queued,
-      jobs: {
-        completed: c.completed,
-        failed: c.failed,
-        panicked: c.panicked,
-        cancelled: c.cancelled,
-        refused: c.refused,
-      },
+      jobs,
       respawns,
       recycled,
-      waitMs: c.wait.summary(),
-      runMs: c.run.summary(),
-      utilization: uptimeMs > 0 ? Math.min(1, (c.busyMs + running) / (size * uptimeMs)) : 0,
+      waitMs,
+      runMs,
+      utilization: uptimeMs > 0 ? Math.min(1, (busyMs + running) / (size * uptimeMs)) : 0,
       uptimeMs,
     };
   }
@@ -285,8 +282,7 @@ export class Supervisor implements WorkerListener {
       }
       case 'ready':
         worker.booted = true;
-        if (this.options.eventsObserved())
-          this.options.onEvent({ type: 'worker-up', workerId: worker.id, at: Date.now() });
+        this.journal.workerUp(worker.id);
         this.bootFailuresInARow = 0;
         if (this.startup && --this.startup.pending === 0) {
           this.startup.resolve();
@@ -308,10 +304,7 @@ export class Supervisor implements WorkerListener {
 
   onExit(worker: WorkerHandle, exit: WorkerExit): void {
     this.forgetIdle(worker);
-    if (this.options.eventsObserved()) {
-      const reason = exit.requested ? worker.stopReason : worker.booted ? 'panic' : 'boot-failed';
-      this.options.onEvent({ type: 'worker-down', workerId: worker.id, reason, at: Date.now() });
-    }
+    this.journal.workerDown(worker.id, exit.requested ? worker.stopReason : worker.booted ? 'panic' : 'boot-failed');
     if (exit.requested) return this.replaceIfNeeded(worker);
     if (!worker.booted) {
       const cause =
@@ -374,7 +367,7 @@ export class Supervisor implements WorkerListener {
     }
     if (this.kill) this.kill.finished++;
     // Counted (and told to events$ subscribers) once the worker has gone on: a snapshot taken then is whole.
-    this.recordEnd(job, worker, status.kind === 'failed' ? status : undefined);
+    this.journal.ended(job, worker.id, status.kind === 'failed' ? status.error : undefined);
     if (status.kind === 'failed') job.fail(decodeError(status.error));
     else if (status.streamed) job.complete();
     else job.succeed(status.value);
@@ -454,9 +447,7 @@ export class Supervisor implements WorkerListener {
   private enqueue(job: Job): void {
     job.queuedAt = Date.now();
     this.queue.push(job);
-    if (this.options.eventsObserved()) {
-      this.options.onEvent({ type: 'job-queued', jobId: job.id, job: job.label, at: job.queuedAt });
-    }
+    this.journal.queued(job);
     this.armQueueTimeout(job);
     this.checkSaturation();
   }
@@ -511,12 +502,7 @@ export class Supervisor implements WorkerListener {
     job.startedAt = Date.now();
     job.startedClock = performance.now();
     if (job.queuedAt === 0) job.queuedAt = job.startedAt;
-    const waitMs = job.startedAt - job.queuedAt;
-    this.counters.wait.record(waitMs);
-    if (this.options.eventsObserved()) {
-      const { id: jobId, label } = job;
-      this.options.onEvent({ type: 'job-started', jobId, job: label, workerId: worker.id, waitMs, at: job.startedAt });
-    }
+    this.journal.started(job, worker.id, job.startedAt - job.queuedAt);
     clearTimeout(job.timer);
     job.timer = undefined;
     const { timeout } = job.settings;
@@ -586,18 +572,7 @@ export class Supervisor implements WorkerListener {
 
   private panic(worker: WorkerHandle, job: Job | undefined, why: string, cause: Error | undefined): void {
     this.panics++;
-    if (job && !job.closed) this.counters.panicked++;
-    if (job && !job.closed && this.options.eventsObserved()) {
-      const { id: jobId, label } = job;
-      this.options.onEvent({
-        type: 'job-panicked',
-        jobId,
-        job: label,
-        workerId: worker.id,
-        reason: why,
-        at: Date.now(),
-      });
-    }
+    if (job) this.journal.panicked(job, worker.id, why);
     const what = job ? `Job ${job.label}` : `Worker ${worker.id} (idle)`;
     const message = `${what} panicked: ${why}`;
     const kill = this.options.panicSwitch === PanicSwitch.Kill;
@@ -727,7 +702,7 @@ export class Supervisor implements WorkerListener {
         const error = new PoolShutdownTimeoutError(
           `${job.label} was still running when the ${timeout} ms shutdown timeout ran out`,
         );
-        this.recordFailure(job, error);
+        this.journal.failed(job, error);
         job.fail(error);
         void worker.terminate();
       }
@@ -741,7 +716,7 @@ export class Supervisor implements WorkerListener {
       clearTimeout(job.timer);
       job.state = 'withdrawn';
       const error = reason(job);
-      this.recordFailure(job, error);
+      this.journal.failed(job, error);
       job.fail(error);
     }
     this.checkSaturation();
@@ -749,52 +724,8 @@ export class Supervisor implements WorkerListener {
   }
 
   private refuse(job: Job, error: Error): void {
-    this.counters.refused++;
-    if (this.options.eventsObserved()) {
-      this.options.onEvent({
-        type: 'job-refused',
-        jobId: job.id,
-        job: job.label,
-        error: error.message,
-        at: Date.now(),
-      });
-    }
+    this.journal.refused(job, error);
     job.fail(error);
-  }
-
-  /** Counts a job that ended on its worker (`failed`: its failure); jobs already closed were counted then. */
-  private recordEnd(job: Job, worker: WorkerHandle, failed: (Status & { kind: 'failed' }) | undefined): void {
-    const now = Date.now();
-    const runMs = now - job.startedAt;
-    this.counters.run.record(runMs);
-    this.counters.busyMs += runMs;
-    if (job.closed) return;
-    if (failed) this.counters.failed++;
-    else this.counters.completed++;
-    if (!this.options.eventsObserved()) return;
-    const base = { jobId: job.id, job: job.label, at: now };
-    this.options.onEvent(
-      failed
-        ? { type: 'job-failed', ...base, error: `${failed.error.name}: ${failed.error.message}`, runMs }
-        : { type: 'job-done', ...base, workerId: worker.id, runMs },
-    );
-  }
-
-  /** Counts a job cancelled by its caller (no error) or ended by a timeout (its error). */
-  private recordCancel(job: Job, error: Error | undefined): void {
-    if (error) return this.recordFailure(job, error);
-    this.counters.cancelled++;
-    if (this.options.eventsObserved()) {
-      this.options.onEvent({ type: 'job-cancelled', jobId: job.id, job: job.label, at: Date.now() });
-    }
-  }
-
-  private recordFailure(job: Job, error: Error): void {
-    if (job.closed) return;
-    this.counters.failed++;
-    if (this.options.eventsObserved()) {
-      this.options.onEvent({ type: 'job-failed', jobId: job.id, job: job.label, error: error.message, at: Date.now() });
-    }
   }
 
   private refusal(job: Job): Error {
