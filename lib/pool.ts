@@ -212,13 +212,13 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
         }
         const settings = options ? this.settingsFor(options) : this.defaults!;
         const moved = transfers?.size ? [...transfers] : NO_TRANSFERS;
-        submitted = new Job(target, args, label, subscriber, moved, settings);
+        submitted = new Job(target, args, label, subscriber, moved, settings, supervisor);
         supervisor.submit(submitted);
       } catch (error) {
         subscriber.error(error);
         return;
       }
-      if (!signal) return () => supervisor.cancel(submitted);
+      if (!signal) return submitted;
       const onAbort = (): void =>
         supervisor.cancel(
           submitted,
@@ -309,7 +309,8 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
         const got = method === null ? 'null' : typeof method;
         throw new TypeError(`execute(${job.name}, method, ...args): method must be a method name, got ${got}`);
       }
-      return [this.catalog!.target(job, method), `${job.name}.${method}`, args];
+      const { target, label } = this.catalog!.address(job, method);
+      return [target, label, args];
     }
     const source = Function.prototype.toString.call(job);
     if (source.endsWith('{ [native code] }')) {

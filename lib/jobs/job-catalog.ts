@@ -7,11 +7,17 @@ import type { ExportRef, ProviderJobTarget, WorkerCatalog } from '../protocol/me
 import { poolNameOfToken } from '../pool.tokens';
 import { ExportLocator } from './export-locator';
 
+/** A provider job as the pool sends it (`target`) and names it in messages (`label`: `PrimesJobs.countPrimes`). */
+export interface JobAddress {
+  readonly target: ProviderJobTarget;
+  readonly label: string;
+}
+
 interface JobEntry {
   readonly key: string;
   readonly methods: ReadonlySet<string>;
-  /** One target per method, made once: the dispatch path reuses them. */
-  readonly targets: Map<string, ProviderJobTarget>;
+  /** One address per method, made once: every job of that method shares it. */
+  readonly addresses: Map<string, JobAddress>;
 }
 
 /**
@@ -82,7 +88,7 @@ export class JobCatalog {
         );
       }
       byKey.set(key, type);
-      catalog.entries.set(type, { key, methods, targets: new Map() });
+      catalog.entries.set(type, { key, methods, addresses: new Map() });
       catalog.jobRefs.push({ key, ref: catalog.locate(locator, type, 'job provider', poolJobSourceFile(type)) });
       if (!catalog.modules.has(host)) catalog.modules.set(host, catalog.locate(locator, host, `module hosting ${key}`));
     }
@@ -102,10 +108,10 @@ export class JobCatalog {
   }
 
   /** The job's address; throws `UnknownJobError` for an unknown class or an unmarked method. */
-  target(type: Function, method: string): ProviderJobTarget {
+  address(type: Function, method: string): JobAddress {
     const entry = this.entries.get(type);
-    let target = entry?.targets.get(method);
-    if (target) return target; // the hot path: a job executed before
+    let address = entry?.addresses.get(method);
+    if (address) return address; // the hot path: a job executed before
     const elsewhere = typeof type === 'function' ? poolJobMethods(type).get(method) : undefined;
     if (elsewhere !== undefined && elsewhere !== this.pool) {
       throw new UnknownJobError(
@@ -128,9 +134,9 @@ export class JobCatalog {
         `${entry.key}.${String(method)} is not a @PoolJob() method (the pool jobs of ${entry.key} are: ${known})`,
       );
     }
-    target = { kind: 'provider', job: entry.key, method };
-    entry.targets.set(method, target);
-    return target;
+    address = { target: { kind: 'provider', job: entry.key, method }, label: `${type.name}.${method}` };
+    entry.addresses.set(method, address);
+    return address;
   }
 
   private locate(locator: ExportLocator, type: Function, role: string, declaredIn?: string): ExportRef {

@@ -31,8 +31,8 @@ export interface FunctionJobTarget {
 export interface RunInstruction {
   readonly kind: 'run';
   readonly id: number;
-  /** The claim slot the job is offered on (see lanes.ts); set when it is sent. */
-  lane: number;
+  /** The claim slot the job is offered on (see lanes.ts). */
+  readonly lane: number;
   readonly target: JobTarget;
   readonly args: readonly unknown[];
 }

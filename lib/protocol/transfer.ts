@@ -57,8 +57,9 @@ function isDetached(buffer: ArrayBuffer): boolean {
 
 /** Finds marked values inside a job's result (plain objects, arrays, maps and sets are searched). */
 export function transfersIn(value: unknown): TransferListItem[] {
+  if (!anyMarked() || typeof value !== 'object' || value === null) return [];
   const found = new Set<TransferListItem>();
-  if (anyMarked()) collect(value, found, new Set(), 0);
+  collect(value, found, new Set(), 0);
   return [...found];
 }
 

@@ -8,6 +8,11 @@ export interface JobSink {
   error(error: unknown): void;
 }
 
+/** What withdraws or stops a job whose caller has gone: the supervisor. */
+export interface JobCanceller {
+  cancel(job: Job): void;
+}
+
 /** Per-job settings, with the pool's defaults filled in. */
 export interface JobSettings {
   readonly priority: number;
@@ -31,8 +36,9 @@ let nextJobId = 1;
 /** One submitted job, from queue to outcome. Its caller hears of it exactly once (or not at all, once gone). */
 export class Job {
   readonly id = nextJobId++;
-  readonly instruction: RunInstruction;
   state: JobState = 'new';
+  /** The claim slot it is offered on while a worker holds it (see lanes.ts). */
+  lane = 0;
   /** True once the caller has its outcome, or has gone (unsubscribed). */
   closed = false;
   /** Order of submission, for FIFO within a priority. */
@@ -49,16 +55,28 @@ export class Job {
   cancelSent = false;
 
   constructor(
-    target: JobTarget,
-    args: readonly unknown[],
+    readonly target: JobTarget,
+    readonly args: readonly unknown[],
     /** For messages: `PrimesJobs.countPrimes`, `function fib`. */
     readonly label: string,
     private readonly sink: JobSink,
     /** Values moved, not copied, to the worker (`transfer()`). */
     readonly transfers: readonly TransferListItem[],
     readonly settings: JobSettings,
-  ) {
-    this.instruction = { kind: 'run', id: this.id, lane: 0, target, args };
+    private readonly canceller: JobCanceller,
+  ) {}
+
+  /**
+   * Its caller's subscription has ended: the job is withdrawn, or stopped if it runs. A job is its own RxJS
+   * teardown, so that a job in the queue holds no closure for it.
+   */
+  unsubscribe(): void {
+    this.canceller.cancel(this);
+  }
+
+  /** The instruction that hands it to a worker; built when it is sent, so a queued job holds no copy of it. */
+  instruction(): RunInstruction {
+    return { kind: 'run', id: this.id, lane: this.lane, target: this.target, args: this.args };
   }
 
   /** One item of a stream. */

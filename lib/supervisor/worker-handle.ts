@@ -118,9 +118,9 @@ export class WorkerHandle {
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
       const lane = this.takeLane();
-      job.instruction.lane = lane;
+      job.lane = lane;
       offer(this.lanes, lane, job.id);
-      instructions[i] = job.instruction;
+      instructions[i] = job.instruction();
       if (job.transfers.length > 0) (transfers ??= []).push(...job.transfers);
     }
     try {
@@ -214,13 +214,13 @@ export class WorkerHandle {
    * taken back or has ended, so a lane is never offered again while the worker may still try to claim it.
    */
   private withdraw(job: Job): boolean {
-    const won = claim(this.lanes, job.instruction.lane, job.id);
+    const won = claim(this.lanes, job.lane, job.id);
     if (won) this.releaseLane(job);
     return won;
   }
 
   private releaseLane(job: Job): void {
-    this.lanesInUse &= ~(1 << job.instruction.lane);
+    this.lanesInUse &= ~(1 << job.lane);
   }
 
   /** Marks the worker idle; an idle worker does not keep the process alive. */

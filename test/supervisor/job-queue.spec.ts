@@ -2,6 +2,7 @@ import { Job, type JobSettings } from '../../lib/supervisor/job';
 import { JobQueue } from '../../lib/supervisor/job-queue';
 
 const sink = { next: () => undefined, complete: () => undefined, error: () => undefined };
+const canceller = { cancel: () => undefined };
 const settings = (priority: number): JobSettings => ({
   priority,
   timeout: undefined,
@@ -9,7 +10,7 @@ const settings = (priority: number): JobSettings => ({
   onProgress: undefined,
 });
 const job = (n: number, priority = 0): Job =>
-  new Job({ kind: 'function', source: '() => 0' }, [n], `job ${n}`, sink, [], settings(priority));
+  new Job({ kind: 'function', source: '() => 0' }, [n], `job ${n}`, sink, [], settings(priority), canceller);
 
 describe('JobQueue', () => {
   it('is first in, first out, skipping withdrawn jobs', () => {
