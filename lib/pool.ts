@@ -304,7 +304,10 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       throw new TypeError(`execute() takes a job class or a function first, got ${job === null ? 'null' : typeof job}`);
     }
     if (isClass(job)) {
-      const [method, ...args] = rest;
+      // slice, not a rest pattern: that builds the array by pushing, with room for 16 arguments, and the job
+      // keeps it while queued.
+      const method = rest[0];
+      const args = rest.slice(1);
       if (typeof method !== 'string') {
         const got = method === null ? 'null' : typeof method;
         throw new TypeError(`execute(${job.name}, method, ...args): method must be a method name, got ${got}`);
