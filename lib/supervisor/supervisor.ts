@@ -5,7 +5,6 @@
  * Plain TypeScript on purpose: no Nest here, so the same protocol can serve other front ends.
  */
 import type { LogLevel } from '@nestjs/common';
-import { JobArgumentError } from '../errors/job-argument.error';
 import { JobPanicError } from '../errors/job-panic.error';
 import { JobQueueTimeoutError } from '../errors/job-queue-timeout.error';
 import { JobTimeoutError } from '../errors/job-timeout.error';
@@ -21,10 +20,9 @@ import type { PoolState, PoolStatus } from '../interfaces/pool-status.interface'
 import { PanicSwitch } from '../panic-switch.enum';
 import { decodeError } from '../protocol/error-codec';
 import { STREAM_WINDOW, type Status } from '../protocol/messages';
+import { Dispatcher } from './dispatcher';
 import type { Job } from './job';
 import { JobJournal } from './job-journal';
-import { JobQueue } from './job-queue';
-import { PrefetchDepth } from './prefetch-depth';
 import { WorkerHandle, type WorkerExit, type WorkerListener, type WorkerSpec } from './worker-handle';
 
 export interface SupervisorLogger {
@@ -75,8 +73,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const PULL_BATCH = STREAM_WINDOW / 2;
 
 export class Supervisor implements WorkerListener {
-  private readonly queue: JobQueue;
-  private readonly depth = new PrefetchDepth();
+  private readonly dispatcher: Dispatcher;
   private readonly workers: WorkerHandle[] = [];
   /** Idle workers; non-empty only while the queue is empty. */
   private readonly idle: WorkerHandle[] = [];
@@ -84,8 +81,6 @@ export class Supervisor implements WorkerListener {
   private state: PoolState = 'starting';
   private nextWorkerId = 1;
   private busy = 0;
-  /** Jobs sent to busy workers to start next (see lanes.ts). */
-  private prefetched = 0;
   private panics = 0;
   private respawns = 0;
   private recycled = 0;
@@ -99,7 +94,15 @@ export class Supervisor implements WorkerListener {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
-    this.queue = new JobQueue(options.priorityAging);
+    this.dispatcher = new Dispatcher({
+      priorityAging: options.priorityAging,
+      panicOnError: options.panicOnError,
+      recycleAfterJobs: options.recycleAfterJobs,
+      workers: this.workers,
+      killing: () => this.kill !== undefined,
+      started: (worker, job) => this.started(worker, job),
+      checkSaturation: () => this.checkSaturation(),
+    });
     this.journal = new JobJournal(options.onEvent, options.eventsObserved);
   }
 
@@ -124,7 +127,7 @@ export class Supervisor implements WorkerListener {
     const worker = this.idle.pop();
     if (worker !== undefined) {
       // (A worker is idle only while the queue is empty: there is nothing to send it ahead.)
-      if (this.dispatch(worker, [job]) === 1) return;
+      if (this.dispatcher.dispatch(worker, [job]) === 1) return;
       this.idle.push(worker);
       return this.notifyIfDrained();
     }
@@ -155,14 +158,13 @@ export class Supervisor implements WorkerListener {
     if (state === 'queued') {
       job.state = 'withdrawn';
       clearTimeout(job.timer);
-      this.queue.forget();
+      this.dispatcher.forgetQueued();
       this.checkSaturation();
       return this.notifyIfDrained();
     }
     if (state === 'prefetched') {
       const holder = this.workers.find((w) => w.prefetched.includes(job));
-      if (holder?.reclaim(job)) {
-        this.prefetched--;
+      if (holder !== undefined && this.dispatcher.reclaim(holder, job)) {
         job.state = 'withdrawn';
         clearTimeout(job.timer);
         this.checkSaturation();
@@ -190,9 +192,9 @@ export class Supervisor implements WorkerListener {
         `${job.label} did not stop within ${this.options.cancelGrace} ms of being cancelled; replacing worker ${worker.id}`,
       );
       this.endRun(worker);
-      this.takeBackPrefetched(worker);
+      this.dispatcher.takeBackPrefetched(worker);
       // Jobs it has started since are lost with it (it had ended the job after all, its status not yet in).
-      for (const lost of this.forgetStarted(worker)) {
+      for (const lost of this.dispatcher.forgetStarted(worker)) {
         lost.fail(
           new JobPanicError(`Job ${lost.label} was lost: its worker was terminated to stop ${job.label}`, worker.id),
         );
@@ -315,8 +317,8 @@ export class Supervisor implements WorkerListener {
     const why = exit.error
       ? `its worker died of an uncaught ${exit.error.name}: ${exit.error.message}`
       : `its worker exited with code ${exit.code}`;
-    this.takeBackPrefetched(worker);
-    const started = this.forgetStarted(worker);
+    this.dispatcher.takeBackPrefetched(worker);
+    const started = this.dispatcher.forgetStarted(worker);
     this.panic(worker, job, why, exit.error);
     // A prefetched job the worker had started died with it; it is failed, not run again.
     for (const lost of started) this.panic(worker, lost, why, exit.error);
@@ -324,18 +326,14 @@ export class Supervisor implements WorkerListener {
 
   /** Tops up a busy worker's prefetched jobs, in one message, once they have run low. */
   onStatusesHandled(worker: WorkerHandle): void {
-    if (this.queue.size === 0 || worker.job === undefined || worker.state !== 'busy') return;
-    const depth = this.depth.value;
-    if (worker.prefetched.length > depth >> 1) return;
-    const jobs = this.takeQueued(this.prefetchRoom(worker, depth));
-    if (jobs.length > 0) this.dispatch(worker, jobs);
+    this.dispatcher.topUp(worker);
   }
 
   private jobEnded(worker: WorkerHandle, status: Status & { kind: 'done' | 'failed' }): void {
     if (worker.job?.id !== status.id) return; // a job already given up on (timed out and replaced)
     const job = this.endRun(worker)!;
     worker.jobsRun++;
-    this.depth.record(performance.now() - job.startedClock);
+    this.dispatcher.recordRun(performance.now() - job.startedClock);
     const panics = status.kind === 'failed' && this.options.panicOnError && !job.closed;
     if (panics) {
       // (No job is prefetched under panicOnError: a worker that may be polluted starts nothing more.)
@@ -347,7 +345,7 @@ export class Supervisor implements WorkerListener {
     }
     const { recycleAfterJobs } = this.options;
     if (status.retire || (recycleAfterJobs !== undefined && worker.jobsRun >= recycleAfterJobs)) {
-      this.takeBackPrefetched(worker);
+      this.dispatcher.takeBackPrefetched(worker);
       if (worker.prefetched.length > 0) worker.retiring = true;
     }
     // The worker goes on before the caller hears of this job: it need not wait on caller code.
@@ -376,67 +374,8 @@ export class Supervisor implements WorkerListener {
 
   /** The worker has started its first prefetched job: it is now its current one (topped up in onStatusesHandled). */
   private promote(worker: WorkerHandle): void {
-    const job = worker.advance()!;
-    this.prefetched--;
-    this.started(worker, job);
+    const job = this.dispatcher.promote(worker);
     if (job.cancelSent) this.armCancelGrace(worker, job);
-  }
-
-  /** How many more jobs a worker about to run (or running) a job may be sent to start after it, up to `depth`. */
-  private prefetchRoom(worker: WorkerHandle, depth: number): number {
-    if (worker.cancelTimer || worker.retiring || this.options.panicOnError || this.kill) return 0;
-    const held = worker.prefetched.length;
-    const { recycleAfterJobs } = this.options;
-    const beforeRecycling = recycleAfterJobs === undefined ? depth : recycleAfterJobs - worker.jobsRun - 1 - held;
-    return Math.max(0, Math.min(depth - held, beforeRecycling));
-  }
-
-  /** Takes up to `count` jobs off the queue, in the order they should start. */
-  private takeQueued(count: number): Job[] {
-    const jobs: Job[] = [];
-    while (jobs.length < count) {
-      const job = this.queue.shift();
-      if (job === undefined) break;
-      jobs.push(job);
-    }
-    return jobs;
-  }
-
-  /** Queues again, at the head, the worker's prefetched jobs it has not started; the started ones stay its. */
-  private takeBackPrefetched(worker: WorkerHandle): void {
-    const jobs = worker.reclaimAll();
-    if (jobs.length === 0) return;
-    this.prefetched -= jobs.length;
-    for (let i = jobs.length - 1; i >= 0; i--) this.queue.pushFront(jobs[i]);
-    this.checkSaturation();
-  }
-
-  /**
-   * Forgets the prefetched jobs a worker that is gone (or given up on) had started; returns them for the caller
-   * to settle. Call after `takeBackPrefetched`.
-   */
-  private forgetStarted(worker: WorkerHandle): Job[] {
-    const jobs = worker.prefetched.splice(0);
-    this.prefetched -= jobs.length;
-    for (const job of jobs) {
-      clearTimeout(job.timer);
-      job.state = 'ended';
-    }
-    return jobs;
-  }
-
-  /** An idle worker takes over a job that waits behind another worker's (possibly slow) current job. */
-  private takeOver(worker: WorkerHandle): boolean {
-    if (this.prefetched === 0) return false;
-    for (const other of this.workers) {
-      if (other === worker) continue;
-      const job = other.reclaimLast();
-      if (!job) continue;
-      this.prefetched--;
-      this.checkSaturation();
-      if (this.dispatch(worker, [job]) === 1) return true;
-    }
-    return false;
   }
 
   private spawn(): WorkerHandle {
@@ -446,7 +385,7 @@ export class Supervisor implements WorkerListener {
 
   private enqueue(job: Job): void {
     job.queuedAt = Date.now();
-    this.queue.push(job);
+    this.dispatcher.enqueue(job);
     this.journal.queued(job);
     this.armQueueTimeout(job);
     this.checkSaturation();
@@ -467,33 +406,6 @@ export class Supervisor implements WorkerListener {
       );
     }, queueTimeout);
     job.timer.unref();
-  }
-
-  /**
-   * Sends jobs to a worker in one message: an idle worker runs the first now, the rest wait behind its current
-   * job (prefetched). If the message cannot be sent, each job is sent alone, so that one whose arguments cannot
-   * be sent fails alone. Returns how many were sent.
-   */
-  private dispatch(worker: WorkerHandle, jobs: Job[]): number {
-    const idle = worker.job === undefined;
-    try {
-      worker.assign(jobs);
-    } catch (error) {
-      if (jobs.length > 1) return jobs.reduce((sent, job) => sent + this.dispatch(worker, [job]), 0);
-      const [job] = jobs;
-      job.state = 'ended';
-      clearTimeout(job.timer);
-      const reason = (error as Error).message;
-      job.fail(
-        new JobArgumentError(`${job.label}: an argument cannot be sent to a worker: ${reason}`, 'args', {
-          cause: error,
-        }),
-      );
-      return 0;
-    }
-    if (idle) this.started(worker, jobs[0]);
-    this.prefetched += idle ? jobs.length - 1 : jobs.length;
-    return jobs.length;
   }
 
   /** Accounts for a job its worker has started: wait time, event, run timeout. */
@@ -547,11 +459,7 @@ export class Supervisor implements WorkerListener {
 
   /** Gives a free worker the next queued job (and one to prefetch), or a job waiting behind another worker, or parks it. */
   private feed(worker: WorkerHandle): void {
-    while (this.queue.size > 0) {
-      const jobs = this.takeQueued(1 + this.prefetchRoom(worker, this.depth.value));
-      if (jobs.length > 0 && this.dispatch(worker, jobs) > 0) return this.checkSaturation();
-    }
-    if (!this.kill && this.takeOver(worker)) return;
+    if (this.dispatcher.feed(worker)) return;
     worker.setIdle();
     this.idle.push(worker);
     this.checkSaturation();
@@ -592,7 +500,7 @@ export class Supervisor implements WorkerListener {
     const slot = this.workers.indexOf(worker);
     if (slot < 0) return;
     const needed =
-      this.state === 'running' || this.state === 'starting' || (this.state === 'closing' && this.queue.size > 0);
+      this.state === 'running' || this.state === 'starting' || (this.state === 'closing' && this.dispatcher.queued > 0);
     if (!needed) return;
     this.respawns++;
     this.workers[slot] = this.spawn();
@@ -636,7 +544,7 @@ export class Supervisor implements WorkerListener {
       this.kill = { panicked: [reason], refused: 0, finished: 0 };
       this.state = 'killing';
       // Prefetched jobs not yet started are queued jobs too; ones already started run to their end.
-      for (const worker of this.workers) this.takeBackPrefetched(worker);
+      for (const worker of this.workers) this.dispatcher.takeBackPrefetched(worker);
       this.kill.refused = this.failQueued((job) => this.refusal(job));
     }
     this.finishKillIfDone();
@@ -691,13 +599,13 @@ export class Supervisor implements WorkerListener {
   /** Fails every queued and running job once the shutdown timeout has run out. */
   private abandonJobs(): void {
     const timeout = this.options.shutdownTimeout;
-    for (const worker of this.workers) this.takeBackPrefetched(worker);
+    for (const worker of this.workers) this.dispatcher.takeBackPrefetched(worker);
     this.failQueued(
       (job) =>
         new PoolShutdownTimeoutError(`${job.label} had not started when the ${timeout} ms shutdown timeout ran out`),
     );
     this.workers.forEach((worker) => {
-      for (const job of [this.endRun(worker), ...this.forgetStarted(worker)]) {
+      for (const job of [this.endRun(worker), ...this.dispatcher.forgetStarted(worker)]) {
         if (!job) continue;
         const error = new PoolShutdownTimeoutError(
           `${job.label} was still running when the ${timeout} ms shutdown timeout ran out`,
@@ -711,7 +619,7 @@ export class Supervisor implements WorkerListener {
 
   /** Fails every queued job with the error `reason` gives; returns how many there were. */
   private failQueued(reason: (job: Job) => Error): number {
-    const jobs = this.queue.drain();
+    const jobs = this.dispatcher.drainQueue();
     for (const job of jobs) {
       clearTimeout(job.timer);
       job.state = 'withdrawn';
@@ -737,15 +645,15 @@ export class Supervisor implements WorkerListener {
     return new PoolClosedError(`${job.label} was refused: the pool is ${this.state}`);
   }
 
+  /** Jobs waiting to start: queued, or prefetched by a busy worker. */
+  private waiting(): number {
+    return this.dispatcher.waiting;
+  }
+
   /**
    * Saturated once the queue is full (`maxQueue`), or without `maxQueue` once any job has to wait; drained again
    * once it is down to half of `maxQueue`, or empty.
    */
-  /** Jobs waiting to start: queued, or prefetched by a busy worker. */
-  private waiting(): number {
-    return this.queue.size + this.prefetched;
-  }
-
   private checkSaturation(): void {
     const { maxQueue } = this.options;
     const depth = this.waiting();
@@ -764,7 +672,7 @@ export class Supervisor implements WorkerListener {
   }
 
   private isDrained(): boolean {
-    return this.queue.size === 0 && this.busy === 0;
+    return this.dispatcher.queued === 0 && this.busy === 0;
   }
 
   private notifyIfDrained(): void {
