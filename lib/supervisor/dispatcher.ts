@@ -96,9 +96,10 @@ export class Dispatcher {
    * Returns false if there was none: the caller parks the worker.
    */
   feed(worker: WorkerHandle): boolean {
-    while (this.queue.size > 0) {
+    for (;;) {
       const jobs = this.takeQueued(1 + this.prefetchRoom(worker, this.depth.value));
-      if (jobs.length > 0 && this.dispatch(worker, jobs) > 0) {
+      if (jobs.length === 0) break;
+      if (this.dispatch(worker, jobs) > 0) {
         this.options.checkSaturation();
         return true;
       }
