@@ -251,7 +251,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     }
     const options = resolvePoolOptions(this.rawOptions);
     const catalog = JobCatalog.discover(this.host.discovery, this.name, options.jobFiles, this.host.isPoolModule);
-    const launch = workerLaunch(catalog.files, options.execArgv);
+    const launch = workerLaunch(catalog.files, options.execArgv, this.name);
     const supervisor = new Supervisor({
       size: options.size,
       readyWhen: options.readyWhen,
@@ -286,6 +286,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
         catalog: catalog.worker,
         logLevels: options.workerLogLevels,
         retireAboveHeapMb: options.recycleAboveHeapMb,
+        loader: launch.loader,
       },
     });
     // Jobs submitted before onModuleInit wait in the queue; a boot failure is reported there.

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const POOL_JOB_METHODS = Symbol.for('nestjs-poolio:job-methods');
 const POOL_JOB_SOURCE = Symbol.for('nestjs-poolio:job-source');
@@ -46,15 +48,20 @@ export function poolJobSourceFile(type: Function): string | undefined {
   return Reflect.getOwnMetadata(POOL_JOB_SOURCE, type) as string | undefined;
 }
 
-/** The first file on the stack outside this one and outside node_modules (decorator helpers live there). */
+/**
+ * The first real file on the stack outside this one and outside node_modules (decorator helpers live there, or
+ * in a bundler's virtual module, which is no file).
+ */
 function callerFile(): string | undefined {
   const original = Error.prepareStackTrace;
   try {
     Error.prepareStackTrace = (_error, frames) => frames;
     const frames = new Error().stack as unknown as NodeJS.CallSite[];
     for (const frame of frames) {
-      const file = frame.getFileName();
-      if (file && file !== __filename && !file.includes('node_modules') && !file.startsWith('node:')) return file;
+      const name = frame.getFileName();
+      const file = name?.startsWith('file:') ? fileURLToPath(name) : name;
+      if (!file || file === __filename || file.includes('node_modules') || !/^(\/|[A-Za-z]:[\\/])/.test(file)) continue;
+      if (existsSync(file)) return file;
     }
     return undefined;
   } catch {

@@ -1,5 +1,8 @@
 import type { ExportRef } from '../protocol/messages';
 
+/** A class's file and export name as the CommonJS cache shows them. */
+export type CachedExport = Omit<ExportRef, 'format'>;
+
 interface CachedModule {
   readonly exports?: unknown;
 }
@@ -11,17 +14,17 @@ interface CachedModule {
  * `export *` re-exports are getters, but only outside node_modules, where some packages load lazily.
  */
 export class ExportLocator {
-  private index: Map<Function, ExportRef> | undefined;
+  private index: Map<Function, CachedExport> | undefined;
 
   constructor(private readonly cache: Record<string, CachedModule | undefined> = require.cache) {}
 
-  find(type: Function): ExportRef | undefined {
+  find(type: Function): CachedExport | undefined {
     this.index ??= this.buildIndex();
     return this.index.get(type);
   }
 
-  private buildIndex(): Map<Function, ExportRef> {
-    const index = new Map<Function, ExportRef>();
+  private buildIndex(): Map<Function, CachedExport> {
+    const index = new Map<Function, CachedExport>();
     const files = Object.keys(this.cache);
     const ownFiles = files.filter((file) => !isDependency(file));
     // A file's own classes are plain values; re-exports (getters) only fill the gaps they leave.
@@ -31,7 +34,7 @@ export class ExportLocator {
     return index;
   }
 
-  private indexFile(index: Map<Function, ExportRef>, file: string, kind: 'values' | 'getters'): void {
+  private indexFile(index: Map<Function, CachedExport>, file: string, kind: 'values' | 'getters'): void {
     const exports = this.cache[file]?.exports;
     if ((typeof exports !== 'object' && typeof exports !== 'function') || exports === null) return;
     if (typeof exports === 'function' && kind === 'values') this.add(index, exports, file, '');
@@ -52,7 +55,7 @@ export class ExportLocator {
     }
   }
 
-  private add(index: Map<Function, ExportRef>, type: Function, file: string, exportName: string): void {
+  private add(index: Map<Function, CachedExport>, type: Function, file: string, exportName: string): void {
     if (!index.has(type) && type.prototype !== undefined) {
       index.set(type, { file, exportName, className: type.name });
     }

@@ -3,9 +3,9 @@ import type { DiscoveryService } from '@nestjs/core';
 import { PoolConfigError } from '../errors/pool-config.error';
 import { UnknownJobError } from '../errors/unknown-job.error';
 import { poolJobMethods, poolJobSourceFile } from '../decorators/pool-job.decorator';
-import type { ExportRef, ProviderJobTarget, WorkerCatalog } from '../protocol/messages';
+import type { ExportRef, JobFile, ProviderJobTarget, WorkerCatalog } from '../protocol/messages';
 import { poolNameOfToken } from '../pool.tokens';
-import { ExportLocator } from './export-locator';
+import { jobFilesOf, JobFileFinder } from './job-file-finder';
 
 /** A provider job as the pool sends it (`target`) and names it in messages (`label`: `PrimesJobs.countPrimes`). */
 export interface JobAddress {
@@ -33,7 +33,11 @@ export class JobCatalog {
   private readonly pools: (string | null)[] = [];
   private pool: string | null = null;
 
-  private constructor(private readonly jobFiles: readonly string[] | undefined) {}
+  private readonly jobFiles: readonly JobFile[] | undefined;
+
+  private constructor(jobFiles: readonly string[] | undefined) {
+    this.jobFiles = jobFiles && jobFilesOf(jobFiles);
+  }
 
   /**
    * Reads the app's providers for the pool `pool` (`null`: the default pool); throws `PoolConfigError` when a
@@ -61,11 +65,27 @@ export class JobCatalog {
     }
     catalog.pools.push(...registrations.keys());
 
-    const locator = new ExportLocator();
+    const finder = new JobFileFinder(pool);
+    try {
+      catalog.collect(wrappers, pool, registrations, isPoolModule, finder);
+    } finally {
+      finder.close();
+    }
+    catalog.pool = pool;
+    return catalog;
+  }
+
+  private collect(
+    wrappers: ReturnType<DiscoveryService['getProviders']>,
+    pool: string | null,
+    registrations: ReadonlyMap<string | null, number>,
+    isPoolModule: (type: Function) => boolean,
+    finder: JobFileFinder,
+  ): void {
     const byKey = new Map<string, Function>();
     for (const wrapper of wrappers) {
       const type = wrapper.metatype as Type | Function | null | undefined;
-      if (typeof type !== 'function' || wrapper.token !== type || catalog.entries.has(type)) continue;
+      if (typeof type !== 'function' || wrapper.token !== type || this.entries.has(type)) continue;
       const marked = poolJobMethods(type);
       if (marked.size === 0) continue;
       const host = wrapper.host?.metatype;
@@ -88,12 +108,10 @@ export class JobCatalog {
         );
       }
       byKey.set(key, type);
-      catalog.entries.set(type, { key, methods, addresses: new Map() });
-      catalog.jobRefs.push({ key, ref: catalog.locate(locator, type, 'job provider', poolJobSourceFile(type)) });
-      if (!catalog.modules.has(host)) catalog.modules.set(host, catalog.locate(locator, host, `module hosting ${key}`));
+      this.entries.set(type, { key, methods, addresses: new Map() });
+      this.jobRefs.push({ key, ref: this.locate(finder, type, 'job provider', poolJobSourceFile(type)) });
+      if (!this.modules.has(host)) this.modules.set(host, this.locate(finder, host, `module hosting ${key}`));
     }
-    catalog.pool = pool;
-    return catalog;
   }
 
   /** What a worker needs to boot the job providers. */
@@ -101,10 +119,12 @@ export class JobCatalog {
     return { modules: [...this.modules.values()], jobs: this.jobRefs, files: this.jobFiles ?? [], pools: this.pools };
   }
 
-  /** Every file a worker will load. */
-  get files(): string[] {
+  /** Every file a worker will load, with its format. */
+  get files(): JobFile[] {
     const refs = [...this.modules.values(), ...this.jobRefs.map((job) => job.ref)];
-    return [...new Set([...refs.map((ref) => ref.file).filter(Boolean), ...(this.jobFiles ?? [])])];
+    const byPath = new Map<string, JobFile>();
+    for (const file of [...refs.filter((ref) => ref.file), ...(this.jobFiles ?? [])]) byPath.set(file.file, file);
+    return [...byPath.values()];
   }
 
   /** The job's address; throws `UnknownJobError` for an unknown class or an unmarked method. */
@@ -139,15 +159,10 @@ export class JobCatalog {
     return address;
   }
 
-  private locate(locator: ExportLocator, type: Function, role: string, declaredIn?: string): ExportRef {
-    const found = locator.find(type);
-    if (found) return found;
-    if (this.jobFiles) return { file: '', exportName: '', className: type.name };
-    if (declaredIn) return { file: declaredIn, exportName: '', className: type.name };
-    throw new PoolConfigError(
-      `Cannot find the file that exports ${type.name} (${role}), so the workers cannot load it. ` +
-        'Export it from its file, or list the files that export the job modules and classes in the pool option `jobFiles`',
-    );
+  /** Where a worker finds `type`: with `jobFiles`, by name in those files only (they win over what is found). */
+  private locate(finder: JobFileFinder, type: Function, role: string, declaredIn?: string): ExportRef {
+    if (this.jobFiles) return { file: '', format: 'commonjs', exportName: '', className: type.name };
+    return finder.find(type, role, declaredIn);
   }
 }
 

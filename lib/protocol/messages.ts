@@ -121,10 +121,15 @@ export type Status =
 /** A stream may run this many items ahead of the caller; the supervisor grants more as the caller takes them. */
 export const STREAM_WINDOW = 16;
 
-/** Where a worker finds a class: the file that exports it, and under which name. */
-export interface ExportRef {
-  /** Empty: search `WorkerCatalog.files`. */
+/** A file a worker loads, and how: `require` (CommonJS) or `import()` (an ES module). */
+export interface JobFile {
+  /** An absolute path. */
   readonly file: string;
+  readonly format: 'commonjs' | 'module';
+}
+
+/** Where a worker finds a class: a file's export, or (file empty) a search of `WorkerCatalog.files` by name. */
+export interface ExportRef extends JobFile {
   /** Empty: search the file's exports by class name. */
   readonly exportName: string;
   readonly className: string;
@@ -135,7 +140,7 @@ export interface WorkerCatalog {
   readonly modules: readonly ExportRef[];
   readonly jobs: readonly { readonly key: string; readonly ref: ExportRef }[];
   /** Files to search by class name for refs without a file (the `jobFiles` option). */
-  readonly files: readonly string[];
+  readonly files: readonly JobFile[];
   /**
    * The app's pools by name (`null`: the default pool). A worker provides each as an unusable pool, so that
    * a job module's other providers and controllers that inject one still resolve there.
@@ -155,4 +160,14 @@ export interface WorkerBootData {
   readonly retireAboveHeapMb: number | undefined;
   /** This worker's claim slots (SharedArrayBuffer). */
   readonly lanes: Int32Array;
+  /** How the worker loads TypeScript job files, for its error messages and its ES-module hook. */
+  readonly loader: WorkerLoader;
+}
+
+/** The loaders a worker runs its job files with. */
+export interface WorkerLoader {
+  /** An ES-module loader hook (a `file:` URL) the worker registers before it imports job files. */
+  readonly moduleHook: string | undefined;
+  /** The loaders in use, in words: `@swc-node/register (CommonJS hook)`, `none (plain Node)`. */
+  readonly description: string;
 }

@@ -4,9 +4,10 @@
  */
 import { Module, type INestApplicationContext, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { fileURLToPath } from 'node:url';
 import { PoolModule } from '../pool.module';
-import type { ExportRef, WorkerCatalog } from '../protocol/messages';
+import type { WorkerCatalog, WorkerLoader } from '../protocol/messages';
+import { withBootPhase } from './boot-phase';
+import { JobFileLoader } from './job-file-loader';
 
 export interface WorkerContext {
   readonly app: INestApplicationContext;
@@ -14,10 +15,16 @@ export interface WorkerContext {
   readonly jobs: ReadonlyMap<string, object>;
 }
 
-export async function bootWorkerContext(catalog: WorkerCatalog, logger: LoggerService): Promise<WorkerContext> {
-  const load = classLoader(catalog.files);
-  const modules = catalog.modules.map(load) as Type[];
-  const jobTypes = catalog.jobs.map((job) => [job.key, load(job.ref)] as const);
+export async function bootWorkerContext(
+  catalog: WorkerCatalog,
+  loader: WorkerLoader,
+  logger: LoggerService,
+): Promise<WorkerContext> {
+  const files = new JobFileLoader(catalog.files, loader);
+  const modules: Type[] = [];
+  for (const ref of catalog.modules) modules.push((await files.load(ref)) as Type);
+  const jobTypes: (readonly [string, Function])[] = [];
+  for (const job of catalog.jobs) jobTypes.push([job.key, await files.load(job.ref)]);
 
   // The app's pools, unusable here, keep providers and controllers of the job modules that inject one bootable.
   const pools = catalog.pools.map((name) => PoolModule.forRoot(name === null ? {} : { name }));
@@ -35,7 +42,8 @@ export async function bootWorkerContext(catalog: WorkerCatalog, logger: LoggerSe
   } catch (error) {
     const thrower = error instanceof Error ? /\bat new (\w+) /.exec(error.stack ?? '')?.[1] : undefined;
     const modules = catalog.modules.map((ref) => ref.className).join(', ');
-    throw withBootPhase(error, thrower ? `the constructor of ${thrower} threw` : `Nest could not build ${modules}`);
+    const phase = thrower ? `the constructor of ${thrower} threw` : `Nest could not build ${modules}`;
+    throw withBootPhase(error, `${phase}${metadataHint(error, loader)}`);
   }
   const jobs = new Map<string, object>();
   try {
@@ -51,39 +59,11 @@ export async function bootWorkerContext(catalog: WorkerCatalog, logger: LoggerSe
   return { app, jobs };
 }
 
-function classLoader(files: readonly string[]): (ref: ExportRef) => Function {
-  const exportsOf = (file: string, className: string): Record<string, unknown> => {
-    const path = file.startsWith('file:') ? fileURLToPath(file) : file;
-    try {
-      return require(path) as Record<string, unknown>;
-    } catch (error) {
-      throw withBootPhase(error, `loading ${path} (for ${className}) failed`);
-    }
-  };
-  return (ref) => {
-    const candidates = ref.file ? [ref.file] : files;
-    for (const file of candidates) {
-      const exports = exportsOf(file, ref.className);
-      const value = ref.exportName ? exports[ref.exportName] : findByName(exports, ref.className);
-      if (typeof value === 'function' && value.name === ref.className) return value;
-    }
-    throw new Error(`${ref.className} is not exported by ${candidates.join(', ') || 'any of the jobFiles'}`);
-  };
-}
-
-/**
- * Says where booting failed, on the error itself, so that the supervisor's WorkerBootError can name the
- * provider or file while `cause` stays the error the app's code threw.
- */
-function withBootPhase(error: unknown, phase: string): unknown {
-  if (error instanceof Error) {
-    Object.defineProperty(error, 'bootPhase', { value: phase, enumerable: false, configurable: true, writable: true });
-    return error;
-  }
-  return new Error(`${phase}: ${String(error)}`);
-}
-
-function findByName(exports: Record<string, unknown>, className: string): unknown {
-  if (typeof exports === 'function' && (exports as Function).name === className) return exports;
-  return Object.values(exports).find((value) => typeof value === 'function' && value.name === className);
+/** Nest cannot inject what a loader without decorator metadata compiled (tsx, esbuild): say so. */
+function metadataHint(error: unknown, loader: WorkerLoader): string {
+  if (!(error instanceof Error) || !/can't resolve dependencies/i.test(error.message)) return '';
+  return (
+    ` (job files loaded with ${loader.description}; a TypeScript loader must emit decorator metadata for DI, ` +
+    'which tsx and esbuild do not: install @swc-node/register and @swc/core, or run compiled JavaScript)'
+  );
 }

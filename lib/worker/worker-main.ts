@@ -1,6 +1,7 @@
 /**
  * The entry of every pool worker thread: boot the job context once, say `ready`, then answer instructions.
  */
+import './compile-cache';
 import type { LogLevel } from '@nestjs/common';
 import { workerData } from 'node:worker_threads';
 import { JobContext } from '../jobs/job-context';
@@ -10,7 +11,7 @@ import { ForwardingLogger } from './forwarding-logger';
 import { JobRunner } from './job-runner';
 import { bootWorkerContext, type WorkerContext } from './worker-context';
 
-const { port, catalog, logLevels, retireAboveHeapMb, lanes } = workerData as WorkerBootData;
+const { port, catalog, logLevels, retireAboveHeapMb, lanes, loader } = workerData as WorkerBootData;
 
 /** While booting, only trouble is worth forwarding: Nest's own start-up lines would repeat for every worker. */
 const BOOT_LEVELS: readonly LogLevel[] = ['error', 'warn', 'fatal'];
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   );
   let context: WorkerContext;
   try {
-    context = await bootWorkerContext(catalog, logger);
+    context = await bootWorkerContext(catalog, loader, logger);
   } catch (error) {
     port.postMessage({ kind: 'boot-failed', error: encodeError(error) });
     port.close();
