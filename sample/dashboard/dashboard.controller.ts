@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The page's file: next to this module, in sample/ and (copied by nest build, see nest-cli.json) in dist/. */
-const PAGE_FILE = join(__dirname, 'dashboard.page.html');
+const PAGE_FILE = join(import.meta.dirname, 'dashboard.page.html');
 
 function loadPage(): string {
   try {

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DashboardController } from './dashboard.controller';
-import { DemoLoadService } from './demo-load.service';
-import { PoolHistory } from './pool-history.service';
-import { PoolMonitorController } from './pool-monitor.controller';
-import { PoolStreamService } from './pool-stream.service';
+import { DashboardController } from './dashboard.controller.js';
+import { DemoLoadService } from './demo-load.service.js';
+import { PoolHistory } from './pool-history.service.js';
+import { PoolMonitorController } from './pool-monitor.controller.js';
+import { PoolStreamService } from './pool-stream.service.js';
 
 // HTTP-only feature, like DemoModule: it hosts no @PoolJob() provider, so pool workers never load it. It
 // submits PrimesJobs by class; the pool knows that class because PrimesModule is part of the app.

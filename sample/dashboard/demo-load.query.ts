@@ -1,5 +1,5 @@
 import { DefaultValuePipe, Query } from '@nestjs/common';
-import { IntRangePipe } from '../common/int-range.pipe';
+import { IntRangePipe } from '../common/int-range.pipe.js';
 
 /** Most jobs one demo burst may submit. */
 export const MAX_DEMO_COUNT = 200;

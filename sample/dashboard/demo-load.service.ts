@@ -2,7 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { Pool } from 'nestjs-poolio';
 import { performance } from 'node:perf_hooks';
 import { Subscription } from 'rxjs';
-import { PrimesJobs } from '../primes/primes.jobs';
+import { PrimesJobs } from '../primes/primes.jobs.js';
 
 /** What `POST /pool/demo-load` answers: the burst is submitted, not done. */
 export interface DemoLoadReceipt {

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Sse, type MessageEvent } from '@nestjs/common';
 import { Pool, type PoolStats } from 'nestjs-poolio';
 import type { Observable } from 'rxjs';
-import { BelowQuery } from '../primes/primes.query';
-import { CountQuery } from './demo-load.query';
-import { DemoLoadService, type DemoLoadReceipt } from './demo-load.service';
-import { PoolStreamService } from './pool-stream.service';
+import { BelowQuery } from '../primes/primes.query.js';
+import { CountQuery } from './demo-load.query.js';
+import { DemoLoadService, type DemoLoadReceipt } from './demo-load.service.js';
+import { PoolStreamService } from './pool-stream.service.js';
 
 @Controller('pool')
 export class PoolMonitorController {

@@ -16,7 +16,7 @@ import {
   throttleTime,
   type Observable,
 } from 'rxjs';
-import { PoolHistory, type LastMinute } from './pool-history.service';
+import { PoolHistory, type LastMinute } from './pool-history.service.js';
 
 /** At most one update per UPDATE_MS while the pool is busy (the first change after a quiet spell goes at once). */
 export const UPDATE_MS = 300;

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { BelowQuery } from '../primes/primes.query';
-import { JobsQuery, ModeQuery } from './demo.query';
-import { DemoService, type DemoMode, type ResponsivenessReport } from './demo.service';
+import { BelowQuery } from '../primes/primes.query.js';
+import { JobsQuery, ModeQuery } from './demo.query.js';
+import { DemoService, type DemoMode, type ResponsivenessReport } from './demo.service.js';
 
 @Controller('demo')
 export class DemoController {

@@ -3,7 +3,7 @@ import { Pool } from 'nestjs-poolio';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forkJoin, lastValueFrom } from 'rxjs';
-import { PrimesJobs, type PrimeCount } from '../primes/primes.jobs';
+import { PrimesJobs, type PrimeCount } from '../primes/primes.jobs.js';
 
 export type DemoMode = 'pool' | 'blocking';
 

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { Pool } from 'nestjs-poolio';
 import type { Observable } from 'rxjs';
-import { PrimesJobs, type PrimeCount } from './primes.jobs';
-import { BelowQuery } from './primes.query';
+import { PrimesJobs, type PrimeCount } from './primes.jobs.js';
+import { BelowQuery } from './primes.query.js';
 
 @Controller('primes')
 export class PrimesController {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PoolJob } from 'nestjs-poolio';
 import { threadId } from 'node:worker_threads';
-import { PrimalityService } from './primality.service';
+import { PrimalityService } from './primality.service.js';
 
 /** What a count reports; plain data, since job results travel between threads by structured clone. */
 export interface PrimeCount {

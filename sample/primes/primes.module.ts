@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { PrimalityService } from './primality.service';
-import { PrimesJobs } from './primes.jobs';
+import { PrimalityService } from './primality.service.js';
+import { PrimesJobs } from './primes.jobs.js';
 
 // The jobs module: every pool worker boots it (it hosts the @PoolJob() provider), so it holds only what the
 // jobs need. The controller lives in PrimesApiModule, so workers do not build it: it would work there (a

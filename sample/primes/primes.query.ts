@@ -1,5 +1,5 @@
 import { DefaultValuePipe, Query } from '@nestjs/common';
-import { IntRangePipe } from '../common/int-range.pipe';
+import { IntRangePipe } from '../common/int-range.pipe.js';
 
 /** Upper bound of `below`: trial division up to 10 million takes a few seconds of CPU per job. */
 export const MAX_BELOW = 10_000_000;
