@@ -19,6 +19,7 @@ import { elapsedMs } from './stats/stats.util';
 import { calibrateSpin } from './tasks/spin.calibration';
 import { WORKLOADS } from './workloads/workload.registry';
 import { renderControlTable, runJobControlBench, type ControlResults } from './control/job-control.bench';
+import { renderNodeLinesTable, runNodeLinesBench, type NodeLineResult } from './nodes/node-lines.bench';
 import type { Metric, Workload, WorkloadContext } from './workloads/workload.types';
 
 /** A `spin` job's target duration on this machine. */
@@ -30,9 +31,11 @@ interface Plan {
   readonly workloads: readonly Workload[];
   /** Whether to measure this pool's job controls (payloads, cancellation, events$, event-loop delay). */
   readonly control: boolean;
+  /** Whether to measure start-up on each Node line, with the workers' compile cache on and off. */
+  readonly nodes: boolean;
 }
 
-async function main({ options, pools, workloads, control }: Plan): Promise<void> {
+async function main({ options, pools, workloads, control, nodes }: Plan): Promise<void> {
   const machine = machineInfo();
   const startedAt = new Date();
   const began = performance.now();
@@ -80,10 +83,21 @@ async function main({ options, pools, workloads, control }: Plan): Promise<void>
     console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s)`);
   }
 
+  let nodeLines: NodeLineResult[] | undefined;
+  if (nodes) {
+    console.log(
+      `\nstart-up per Node line [nodes]: ${OURS} (compile cache on, off) and piscina, ${context.cores} workers`,
+    );
+    const start = performance.now();
+    nodeLines = await runNodeLinesBench(context.cores, options.repeats, context.spinIterations, context.log);
+    console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s)`);
+  }
+
   const names = pools.map((pool) => pool.name);
   const summaries = summarize(metrics, names, OURS);
   if (metrics.length > 0) console.log(`\n${renderTables(summaries, names, OURS, reference, options.repeats)}`);
   if (jobControl) console.log(`\n${renderControlTable(jobControl)}`);
+  if (nodeLines) console.log(`\n${renderNodeLinesTable(nodeLines, context.cores)}`);
 
   const svgFile = options.out.replace(/\.json$/i, '') + '.svg';
   writeJson(options.out, {
@@ -99,6 +113,7 @@ async function main({ options, pools, workloads, control }: Plan): Promise<void>
     cpuStealPercent: steals,
     metrics: summaries,
     jobControl: jobControl ?? null,
+    nodeLines: nodeLines ?? null,
   });
   const subtitle =
     `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; medians of ${options.repeats} ` +
@@ -113,12 +128,13 @@ async function main({ options, pools, workloads, control }: Plan): Promise<void>
 /** The command line, checked before anything runs: a typo is a usage error, not an aborted run. */
 function plan(argv: readonly string[]): Plan {
   const options = parseBenchOptions(argv);
-  const only = options.only?.filter((name) => name !== 'control');
+  const only = options.only?.filter((name) => name !== 'control' && name !== 'nodes');
   return {
     options,
     pools: pick(POOLS, options.pools, '--pools'),
     workloads: options.only && only?.length === 0 ? [] : pick(WORKLOADS, only, '--only'),
     control: !options.only || options.only.includes('control'),
+    nodes: !options.only || options.only.includes('nodes'),
   };
 }
 
