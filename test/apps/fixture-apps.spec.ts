@@ -97,4 +97,12 @@ describe.each(APPS)('%s', (app) => {
     const line = /^RESULT (.*)$/m.exec(started.output)?.[1];
     expect(JSON.parse(line ?? 'null')).toEqual({ count: 25, threadId: expect.any(Number) });
   });
+
+  if (app === 'cjs-app') {
+    // Without swc kept loaded in the main thread, this process died (exit 139) as the first pool's workers ended.
+    it("survives the user's own swc loader in execArgv across pool restarts (built by the test above)", async () => {
+      const { code, output } = await run(cwd, [join('dist', 'user-loader.js')]);
+      expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'ROUND 1 25\nROUND 2 25\nROUND 3 25' });
+    });
+  }
 });
