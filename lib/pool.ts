@@ -228,7 +228,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       signal.addEventListener('abort', onAbort, { once: true });
       return () => {
         signal.removeEventListener('abort', onAbort);
-        supervisor.cancel(submitted);
+        submitted.unsubscribe();
       };
     });
   }

@@ -79,6 +79,9 @@ export class Job {
    */
   unsubscribe(): void {
     this.canceller.cancel(this);
+    // No callback to the caller follows: async_hooks users (a context manager's map, a leak check) can let go
+    // of its context now rather than when the job is collected.
+    this.context.emitDestroy();
   }
 
   /** The instruction that hands it to a worker; built when it is sent, so a queued job holds no copy of it. */
