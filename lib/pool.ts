@@ -40,7 +40,8 @@ export interface JobExecutor {
    * queued on subscribe, emits the method's (awaited) result once and completes; a method that returns an async
    * iterable or an Observable streams its items instead. Unsubscribing cancels the job: it leaves the queue, or,
    * running, sees its AbortSignal abort (`JobContext.signal`). Arguments are sent by structured clone, or moved
-   * with `transfer()`.
+   * with `transfer()`. Its notifications, and `onProgress`, run in the async context (AsyncLocalStorage) that was
+   * active when it was subscribed.
    */
   execute<T, K extends MethodKeys<T>>(
     job: Type<T>,
@@ -227,7 +228,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       signal.addEventListener('abort', onAbort, { once: true });
       return () => {
         signal.removeEventListener('abort', onAbort);
-        supervisor.cancel(submitted);
+        submitted.unsubscribe();
       };
     });
   }

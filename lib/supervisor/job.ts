@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { TransferListItem } from 'node:worker_threads';
 import type { JobTarget, RunInstruction } from '../protocol/messages';
 
@@ -53,6 +54,12 @@ export class Job {
   unpulled = 0;
   /** Cancelled after its worker had started it as a prefetched job: the grace period starts once it is current. */
   cancelSent = false;
+  /**
+   * The caller's async context (AsyncLocalStorage stores: nestjs-cls, OpenTelemetry, request-scoped loggers) as
+   * it was when the job was made, on subscribe. Its outcome arrives from a worker's port, in no context of the
+   * caller's, so every callback to the caller is run in this one. One per job, not a bound closure per callback.
+   */
+  private readonly context = new AsyncResource('poolio.job');
 
   constructor(
     readonly target: JobTarget,
@@ -72,6 +79,9 @@ export class Job {
    */
   unsubscribe(): void {
     this.canceller.cancel(this);
+    // No callback to the caller follows: async_hooks users (a context manager's map, a leak check) can let go
+    // of its context now rather than when the job is collected.
+    this.context.emitDestroy();
   }
 
   /** The instruction that hands it to a worker; built when it is sent, so a queued job holds no copy of it. */
@@ -81,26 +91,37 @@ export class Job {
 
   /** One item of a stream. */
   emit(value: unknown): void {
-    if (!this.closed) this.sink.next(value);
+    if (!this.closed) this.context.runInAsyncScope(this.sink.next, this.sink, value);
+  }
+
+  /** A progress report, to the caller's `onProgress`. */
+  progress(value: unknown): void {
+    const onProgress = this.settings.onProgress;
+    if (!this.closed && onProgress) this.context.runInAsyncScope(onProgress, undefined, value);
   }
 
   succeed(value: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    this.sink.next(value);
-    this.sink.complete();
+    this.context.runInAsyncScope(succeed, this.sink, value);
   }
 
   /** The end of a stream. */
   complete(): void {
     if (this.closed) return;
     this.closed = true;
-    this.sink.complete();
+    this.context.runInAsyncScope(this.sink.complete, this.sink);
   }
 
   fail(error: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    this.sink.error(error);
+    this.context.runInAsyncScope(this.sink.error, this.sink, error);
   }
+}
+
+/** A value and the end, in one entry into the caller's context. */
+function succeed(this: JobSink, value: unknown): void {
+  this.next(value);
+  this.complete();
 }

@@ -276,7 +276,7 @@ export class Supervisor implements WorkerListener {
         const job = worker.job;
         if (job?.id !== status.id || job.closed || !job.settings.onProgress) return;
         try {
-          job.settings.onProgress(status.value);
+          job.progress(status.value);
         } catch (error) {
           this.options.logger.error(`The onProgress callback of ${job.label} threw: ${String(error)}`);
         }
