@@ -156,10 +156,13 @@ function describeThrown(value: unknown): string {
  * an error was thrown (a worker's uncaught error reaches the main thread as whatever could be cloned of it).
  */
 export function describeUncaught(value: unknown): string {
-  if (isError(value)) {
+  // Node rebuilds a worker's uncaught error on its class's prototype, but not as a native error (and, under
+  // jest, in another realm): judged by its name and message, not by instanceof.
+  if (typeof value === 'object' && value !== null) {
     const name = read(value, 'name').value;
     const message = read(value, 'message').value;
-    return `${typeof name === 'string' ? name : 'Error'}: ${typeof message === 'string' ? message : textOf(message)}`;
+    if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`;
+    if (isError(value)) return `${typeof name === 'string' ? name : 'Error'}: ${textOf(message)}`;
   }
   return `non-Error value: ${describeThrown(value)}`;
 }
