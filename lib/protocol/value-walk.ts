@@ -197,8 +197,56 @@ function describeKey(key: unknown): string {
  * be cloned at all makes `postMessage` throw.
  */
 export function findUnreadable(value: unknown): { path: string; reason: string } | undefined {
+  if (typeof value !== 'object' || value === null || !tooDeep(value)) return undefined;
+  // Rare: walked again, step by step, for the path.
   const problem = walkValue(value, ({ value: v }) => typeof v === 'object' && !isWhole(v));
   return problem && { path: pathOf(problem.step), reason: problem.reason };
+}
+
+/**
+ * Whether `root` holds objects nested deeper than `MAX_NESTING`: the same walk as `walkValue` without its
+ * bookkeeping, since every result a worker sends goes through it.
+ */
+function tooDeep(root: object): boolean {
+  const seen = new Set<object>();
+  const values: object[] = [root];
+  const depths: number[] = [1];
+  let depth = 0;
+  const push = (child: unknown): void => {
+    if (typeof child === 'object' && child !== null && !seen.has(child)) {
+      values.push(child);
+      depths.push(depth + 1);
+    }
+  };
+  const pushElement = (_: number, child: unknown): void => push(child);
+  while (values.length > 0) {
+    const value = values.pop()!;
+    depth = depths.pop()!;
+    if (seen.has(value) || isWhole(value)) continue;
+    seen.add(value);
+    if (depth > MAX_NESTING) return true;
+    if (Array.isArray(value)) {
+      forEachElement(value, pushElement);
+    } else if (value instanceof Map) {
+      for (const [key, entry] of value) {
+        push(key);
+        push(entry);
+      }
+    } else if (value instanceof Set) {
+      for (const member of value) push(member);
+    } else if (value instanceof Error) {
+      if (Object.prototype.hasOwnProperty.call(value, 'cause')) push(readOwn(value, 'cause'));
+    } else {
+      for (const key of Object.keys(value)) {
+        try {
+          push((value as Record<string, unknown>)[key]);
+        } catch {
+          // A getter that throws: postMessage will throw too, and say so.
+        }
+      }
+    }
+  }
+  return false;
 }
 
 /** Objects that structured clone copies as a whole, without reading properties of theirs. */

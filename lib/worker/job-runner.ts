@@ -101,7 +101,13 @@ export class JobRunner {
         // Thrown to the job, whose own call it is: a value the main thread could not read would be lost there.
         const problem = unsendable(value, 'progress value');
         if (problem) throw new JobResultError(`progress() cannot send this value: ${problem}`);
-        this.send({ kind: 'progress', id, value }, transfersIn(value));
+        try {
+          this.send({ kind: 'progress', id, value }, transfersIn(value));
+        } catch (error) {
+          throw error instanceof JobResultError
+            ? error
+            : new JobResultError(`progress() cannot send this value: ${textOf(error)}`);
+        }
       },
     });
     let result: unknown;

@@ -83,6 +83,14 @@ describe('values crossing threads', () => {
     });
   });
 
+  it('throws JobResultError from progress() given a value that cannot be cloned', async () => {
+    const outcome = await settle(
+      pool.with({ onProgress: () => undefined }).execute(OddValuesJobs, 'uncloneableProgress'),
+    );
+    expect(outcome.error).toBeInstanceOf(JobResultError);
+    expect((outcome.error as Error).message).toMatch(/progress\(\) cannot send this value: .*could not be cloned/);
+  });
+
   describe('every thrown shape is a plain failure of its job (item 4)', () => {
     it.each(Object.keys(THROWN))('%s, thrown or rejected', async (shape) => {
       for (const method of ['throwShape', 'rejectShape'] as const) {
