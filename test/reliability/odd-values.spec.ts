@@ -135,6 +135,16 @@ describe('values crossing threads', () => {
       expect(outcome.error).toBeInstanceOf(JobResultError);
       expect((outcome.error as Error).message).toMatch(/could not be read on the main thread/);
     });
+
+    it('does the same when that message is read in the turn of the one before it', async () => {
+      const progress: unknown[] = [];
+      const outcome = await settle(
+        pool.with({ onProgress: (value) => progress.push(value) }).execute(OddValuesJobs, 'forgeAfterProgress'),
+      );
+      expect(progress).toEqual(['readable']);
+      expect(outcome.error).toBeInstanceOf(JobResultError);
+      expect((outcome.error as Error).message).toMatch(/could not be read on the main thread/);
+    });
   });
 
   describe('streams and sparse arrays (items 6 and 7)', () => {
