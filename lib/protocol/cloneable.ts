@@ -1,31 +1,50 @@
 import type { TransferListItem } from 'node:worker_threads';
+import { types } from 'node:util';
 import { anyMarked, markedTransferable } from './transfer';
+import { pathOf, walkValue, type Step, type Verdict } from './value-walk';
 
 /**
  * Checks job arguments before they are queued, and collects the ones marked with `transfer()`. `postMessage`
  * throws only for some values (functions, symbols); others cross silently changed (a class instance arrives
- * as a plain object without its methods). Both would surprise the job, so both are refused here with the
- * path of the bad value.
+ * as a plain object without its methods, a symbol-keyed property is dropped, a subclass of Map arrives as a
+ * Map). Both would surprise the job, so both are refused here with the path of the bad value.
  */
 
-/** Types the structured clone algorithm copies faithfully, without looking inside. */
-const OPAQUE_CLONEABLE: readonly (abstract new (...args: never[]) => unknown)[] = [
-  Date,
-  RegExp,
-  ArrayBuffer,
-  SharedArrayBuffer,
-  DataView,
-  Boolean,
-  Number,
-  String,
-  Error,
-  Blob,
-];
+/**
+ * Built-ins structured clone copies as a whole (`whole`) or looks inside (`container`), by name. Told apart
+ * with `util.types`, which works across realms (a value made in another vm context is no `instanceof` here).
+ */
+function builtinOf(value: object): { readonly name: string; readonly whole: boolean } | undefined {
+  if (types.isDate(value)) return { name: 'Date', whole: true };
+  if (types.isRegExp(value)) return { name: 'RegExp', whole: true };
+  if (types.isAnyArrayBuffer(value)) return { name: 'ArrayBuffer', whole: true };
+  if (types.isBoxedPrimitive(value)) return { name: 'boxed primitive', whole: true };
+  if (value instanceof Blob) return { name: 'Blob', whole: true };
+  if (Array.isArray(value)) return { name: 'Array', whole: false };
+  if (types.isMap(value)) return { name: 'Map', whole: false };
+  if (types.isSet(value)) return { name: 'Set', whole: false };
+  return undefined;
+}
+
+/** The error classes structured clone rebuilds on their own class; any other error arrives as an `Error`. */
+const NATIVE_ERRORS = new Set([
+  'Error',
+  'EvalError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+]);
 
 /** Types that cannot be cloned at all. */
-const NEVER_CLONEABLE: readonly (abstract new (...args: never[]) => unknown)[] = [Promise, WeakMap, WeakSet, WeakRef];
-
-const MAX_DEPTH = 256;
+function neverCloneable(value: object): string | undefined {
+  if (types.isPromise(value)) return 'Promise';
+  if (types.isWeakMap(value)) return 'WeakMap';
+  if (types.isWeakSet(value)) return 'WeakSet';
+  if (value instanceof WeakRef) return 'WeakRef';
+  return undefined;
+}
 
 export interface CloneProblem {
   /** e.g. `args[1].items[3]` */
@@ -42,106 +61,114 @@ export function findCloneProblem(
   args: readonly unknown[],
   transfers?: Set<TransferListItem>,
 ): CloneProblem | undefined {
-  let walk: Walk | undefined; // made at the first non-primitive: most tiny jobs take none
+  let judge: ((step: Step) => Verdict) | undefined; // made at the first non-primitive: most tiny jobs take none
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) {
       continue; // the hot path: primitives
     }
-    walk ??= { seen: new Set<object>(), transfers: anyMarked() ? transfers : undefined };
-    const problem = inspect(value, walk, 0);
-    if (problem) return { path: `args[${i}]${problem.path}`, reason: problem.reason };
+    judge ??= judgeArgument(anyMarked() ? transfers : undefined);
+    const problem = walkValue(value, judge);
+    if (problem) return { path: `args[${i}]${pathOf(problem.step)}`, reason: problem.reason };
   }
   return undefined;
 }
 
-interface Walk {
-  readonly seen: Set<object>;
-  readonly transfers: Set<TransferListItem> | undefined;
+function judgeArgument(transfers: Set<TransferListItem> | undefined): (step: Step) => Verdict {
+  return ({ value }) => {
+    switch (typeof value) {
+      case 'function':
+        return `is a function (${value.name || 'anonymous'}); functions cannot be sent to a worker`;
+      case 'symbol':
+        return `is a symbol (${String(value)}); symbols cannot be sent to a worker`;
+      case 'object':
+        return value === null ? false : judgeObject(value, transfers);
+      default:
+        return false;
+    }
+  };
 }
 
-function inspect(value: unknown, walk: Walk, depth: number): CloneProblem | undefined {
-  switch (typeof value) {
-    case 'function':
-      return { path: '', reason: `is a function (${value.name || 'anonymous'}); functions cannot be sent to a worker` };
-    case 'symbol':
-      return { path: '', reason: `is a symbol (${String(value)}); symbols cannot be sent to a worker` };
-    case 'object':
-      break;
-    default:
-      return undefined;
-  }
-  if (value === null || walk.seen.has(value) || depth > MAX_DEPTH) return undefined;
-  walk.seen.add(value);
-  if (walk.transfers) {
+function judgeObject(value: object, transfers: Set<TransferListItem> | undefined): Verdict {
+  if (types.isProxy(value)) return 'is a Proxy; proxies cannot be sent to a worker';
+  if (transfers) {
     const transferable = markedTransferable(value);
-    if (transferable) walk.transfers.add(transferable);
+    if (transferable) transfers.add(transferable);
   }
-  if (ArrayBuffer.isView(value) || OPAQUE_CLONEABLE.some((type) => value instanceof type)) return undefined;
-  for (const type of NEVER_CLONEABLE) {
-    if (value instanceof type) return { path: '', reason: `is a ${type.name}, which cannot be sent to a worker` };
-  }
-  if (Array.isArray(value)) return inspectEntries(value.entries(), walk, depth, (i) => `[${String(i)}]`);
-  if (value instanceof Map) {
-    const keys = inspectEntries(
-      Array.from(value.keys(), (key, i) => [i, key] as const),
-      walk,
-      depth,
-      (i) => `.keys()[${String(i)}]`,
-    );
-    return keys ?? inspectEntries(value.entries(), walk, depth, (key) => `.get(${describeKey(key)})`);
-  }
-  if (value instanceof Set)
-    return inspectEntries(Array.from(value).entries(), walk, depth, (i) => `.values()[${String(i)}]`);
-  const behaviour = methodsOf(value);
+  if (ArrayBuffer.isView(value)) return false;
+  const never = neverCloneable(value);
+  if (never) return `is a ${never}, which cannot be sent to a worker`;
+  const builtin = builtinOf(value);
+  if (builtin)
+    return subclassProblem(value, builtin.name) ?? (builtin.whole ? false : (symbolKeyProblem(value) ?? true));
+  if (types.isNativeError(value) || value instanceof Error) return errorProblem(value as Error) ?? true;
+  const behaviour = methodsOf(value, 1);
   if (behaviour) {
-    const className = (value.constructor as { name?: string } | undefined)?.name || 'class';
-    return {
-      path: '',
-      reason:
-        `is a ${className} instance with ${behaviour}; it would reach the worker as a plain object without ` +
-        'them. Pass plain data (or a data-only class) and rebuild the instance inside the job',
-    };
+    return (
+      `is a ${classNameOf(value)} instance with ${behaviour}; it would reach the worker as a plain object ` +
+      'without them. Pass plain data (or a data-only class) and rebuild the instance inside the job'
+    );
   }
-  // Read each property alone: a getter that throws is reported at its own path.
-  const entries: [string, unknown][] = [];
-  for (const key of Object.keys(value)) {
-    try {
-      entries.push([key, (value as Record<string, unknown>)[key]]);
-    } catch (error) {
-      return { path: `.${key}`, reason: `threw when read: ${error instanceof Error ? error.message : String(error)}` };
-    }
-  }
-  return inspectEntries(entries, walk, depth, (key) => `.${String(key)}`);
+  return symbolKeyProblem(value) ?? true;
 }
 
-function inspectEntries<K>(
-  entries: Iterable<readonly [K, unknown]>,
-  walk: Walk,
-  depth: number,
-  step: (key: K) => string,
-): CloneProblem | undefined {
-  for (const [key, entry] of entries) {
-    if (entry === null || (typeof entry !== 'object' && typeof entry !== 'function' && typeof entry !== 'symbol')) {
-      continue;
-    }
-    const problem = inspect(entry, walk, depth + 1);
-    if (problem) return { path: step(key) + problem.path, reason: problem.reason };
-  }
-  return undefined;
+/** A subclass of a built-in arrives as the built-in: refused when it adds methods, as a class instance is. */
+function subclassProblem(value: object, base: string): string | undefined {
+  const behaviour = methodsOf(value, 2);
+  if (!behaviour) return undefined;
+  return (
+    `is a ${classNameOf(value)} (a subclass of ${base}) with ${behaviour}; it would reach the worker as ` +
+    `a plain ${base} without them. Pass a plain ${base} and rebuild the instance inside the job`
+  );
 }
 
-/** Names the methods or accessors an object inherits from its class, or `undefined` if it has none. */
-function methodsOf(value: object): string | undefined {
-  for (let proto = Object.getPrototypeOf(value) as object | null; proto && proto !== Object.prototype;) {
+function errorProblem(error: Error): string | undefined {
+  const proto = Object.getPrototypeOf(error) as { constructor?: { name?: unknown } } | null;
+  const name = proto?.constructor?.name;
+  const native = typeof name === 'string' && NATIVE_ERRORS.has(name) && proto !== null && Object.hasOwn(proto, 'name');
+  if (!native) {
+    return (
+      `is a ${classNameOf(error)}, an error class structured clone does not keep: it would reach the worker ` +
+      'as a plain Error without its class and own properties. Pass its fields as plain data'
+    );
+  }
+  const dropped = Object.keys(error).filter((key) => key !== 'message' && key !== 'stack' && key !== 'cause');
+  if (dropped.length > 0) {
+    return (
+      `is an error with own properties (${dropped.slice(0, 3).join(', ')}) that structured clone drops; ` +
+      'it keeps only message, stack and cause. Pass them as plain data beside the error'
+    );
+  }
+  return symbolKeyProblem(error);
+}
+
+function symbolKeyProblem(value: object): string | undefined {
+  const symbols = Object.getOwnPropertySymbols(value);
+  if (symbols.length === 0) return undefined;
+  return (
+    `has a symbol-keyed property (${String(symbols[0])}), which structured clone drops; ` +
+    'use a string key to send it to a worker'
+  );
+}
+
+/**
+ * Names the methods or accessors an object inherits from its classes, or `undefined` if it has none. The last
+ * `builtIn` prototypes of its chain are the built-in ones (`Object.prototype`; `Map.prototype` and
+ * `Object.prototype`, ...), found by position so that a value from another realm is judged alike.
+ */
+function methodsOf(value: object, builtIn: number): string | undefined {
+  const chain: object[] = [];
+  for (let proto = Object.getPrototypeOf(value) as object | null; proto; proto = Object.getPrototypeOf(proto)) {
+    chain.push(proto);
+  }
+  for (const proto of chain.slice(0, Math.max(0, chain.length - builtIn))) {
     const names = Object.getOwnPropertyNames(proto).filter((name) => name !== 'constructor');
     if (names.length > 0)
       return `methods or accessors (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
-    proto = Object.getPrototypeOf(proto) as object | null;
   }
   return undefined;
 }
 
-function describeKey(key: unknown): string {
-  return typeof key === 'string' ? JSON.stringify(key) : String(key);
+function classNameOf(value: object): string {
+  return (value.constructor as { name?: string } | undefined)?.name || 'class';
 }

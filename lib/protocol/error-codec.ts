@@ -5,7 +5,9 @@
  */
 import * as nestCommon from '@nestjs/common';
 import { HttpException } from '@nestjs/common';
+import { types } from 'node:util';
 import * as poolErrors from '../errors';
+import { findUnreadable } from './value-walk';
 
 export interface EncodedError {
   readonly name: string;
@@ -33,47 +35,136 @@ const GLOBAL_ERRORS: Record<string, ErrorConstructor> = {
 };
 
 function cloneableOrString(value: unknown, depth: number): unknown {
-  if (value instanceof Error) {
-    return depth < MAX_CAUSE_DEPTH ? { __poolioError: encodeError(value, depth + 1) } : String(value);
+  if (isError(value)) {
+    return depth < MAX_CAUSE_DEPTH ? { __poolioError: encodeError(value, depth + 1) } : textOf(value);
   }
   try {
-    return structuredClone(value);
+    // Nesting the main thread could not read would lose the whole failure there.
+    const unreadable = findUnreadable(value);
+    return unreadable ? `[a value that ${unreadable.reason}]` : structuredClone(value);
   } catch {
-    return String(value);
+    return textOf(value);
   }
 }
 
-/** Turns anything a job threw into a cloneable description. */
+/**
+ * Turns anything a job threw into a cloneable description, whatever it is: an error whose message is an
+ * object, whose getters throw, a proxy, a value whose `toString` throws. It never throws itself, since a
+ * failure here would end the worker instead of failing the one job.
+ */
 export function encodeError(error: unknown, depth = 0): EncodedError {
-  if (!(error instanceof Error)) {
+  try {
+    return isError(error) ? encodeErrorObject(error, depth) : encodeThrownValue(error, depth);
+  } catch (failure) {
     return {
       name: 'Error',
-      message: `Job threw a non-Error value: ${describeThrown(error)}`,
+      message: `Job threw a value that could not be described (reading it threw ${textOf(failure)})`,
       props: {},
-      thrown: cloneableOrString(error, depth),
     };
   }
+}
+
+function encodeThrownValue(thrown: unknown, depth: number): EncodedError {
+  return {
+    name: 'Error',
+    message: `Job threw a non-Error value: ${describeThrown(thrown)}`,
+    props: {},
+    thrown: cloneableOrString(thrown, depth),
+  };
+}
+
+function encodeErrorObject(error: Error, depth: number): EncodedError {
   const props: Record<string, unknown> = {};
-  for (const key of Object.getOwnPropertyNames(error)) {
+  let keys: string[] = [];
+  try {
+    keys = Object.getOwnPropertyNames(error);
+  } catch {
+    // A proxy whose ownKeys trap throws: its properties are left out.
+  }
+  for (const key of keys) {
     if (OWN_KEYS_HANDLED.has(key)) continue;
-    const descriptor = Object.getOwnPropertyDescriptor(error, key);
-    if (descriptor && 'value' in descriptor) props[key] = cloneableOrString(descriptor.value, depth);
+    try {
+      const descriptor = Object.getOwnPropertyDescriptor(error, key);
+      if (descriptor && 'value' in descriptor) props[key] = cloneableOrString(descriptor.value, depth);
+    } catch {
+      props[key] = '[a property that threw when read]';
+    }
+  }
+  const name = read(error, 'name');
+  const message = read(error, 'message');
+  const stack = read(error, 'stack');
+  let http: true | undefined;
+  try {
+    http = error instanceof HttpException || undefined;
+  } catch {
+    http = undefined;
   }
   return {
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
+    name: typeof name.value === 'string' ? name.value : name.threw ? 'Error' : textOf(name.value),
+    message:
+      typeof message.value === 'string'
+        ? message.value
+        : message.threw
+          ? `(the error's message threw when read: ${textOf(message.error)})`
+          : `(the error's message is not a string: ${textOf(message.value)})`,
+    stack: typeof stack.value === 'string' ? stack.value : undefined,
     props,
-    http: error instanceof HttpException || undefined,
+    http,
   };
+}
+
+/** Reads a property that may be a throwing getter (or a proxy's trap). */
+function read(value: object, key: string): { value?: unknown; threw?: true; error?: unknown } {
+  try {
+    return { value: (value as Record<string, unknown>)[key] };
+  } catch (error) {
+    return { threw: true, error };
+  }
+}
+
+function isError(value: unknown): value is Error {
+  try {
+    return types.isNativeError(value) || value instanceof Error;
+  } catch {
+    return false; // a proxy whose getPrototypeOf trap throws
+  }
+}
+
+/** `String(value)`, or its type where that throws (a `toString` that throws, an object without a prototype). */
+function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return typeof value;
+    }
+  }
 }
 
 function describeThrown(value: unknown): string {
   try {
-    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+    return typeof value === 'string' ? JSON.stringify(value) : textOf(value);
   } catch {
     return typeof value;
   }
+}
+
+/**
+ * Says what ended a worker, for the log: `TypeError: x is undefined`, or the value where something other than
+ * an error was thrown (a worker's uncaught error reaches the main thread as whatever could be cloned of it).
+ */
+export function describeUncaught(value: unknown): string {
+  // Node rebuilds a worker's uncaught error on its class's prototype, but not as a native error (and, under
+  // jest, in another realm): judged by its name and message, not by instanceof.
+  if (typeof value === 'object' && value !== null) {
+    const name = read(value, 'name').value;
+    const message = read(value, 'message').value;
+    if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`;
+    if (isError(value)) return `${typeof name === 'string' ? name : 'Error'}: ${textOf(message)}`;
+  }
+  return `non-Error value: ${describeThrown(value)}`;
 }
 
 function prototypeFor(encoded: EncodedError): object {

@@ -7,6 +7,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { JobPanicError } from '../errors/job-panic.error';
 import { JobQueueTimeoutError } from '../errors/job-queue-timeout.error';
+import { JobResultError } from '../errors/job-result.error';
 import { JobTimeoutError } from '../errors/job-timeout.error';
 import { PoolClosedError } from '../errors/pool-closed.error';
 import { PoolKilledError } from '../errors/pool-killed.error';
@@ -18,7 +19,7 @@ import type { PoolEvent } from '../interfaces/pool-event.interface';
 import type { PoolStats } from '../interfaces/pool-stats.interface';
 import type { PoolState, PoolStatus } from '../interfaces/pool-status.interface';
 import { PanicSwitch } from '../panic-switch.enum';
-import { decodeError } from '../protocol/error-codec';
+import { decodeError, describeUncaught } from '../protocol/error-codec';
 import { STREAM_WINDOW, type Status } from '../protocol/messages';
 import { Dispatcher } from './dispatcher';
 import type { Job } from './job';
@@ -304,6 +305,22 @@ export class Supervisor implements WorkerListener {
     }
   }
 
+  /**
+   * A message the worker's own code would not send, which a job's code can post on its port. One this thread
+   * cannot read may have carried the running job's outcome: that job fails (it is told to stop, and its worker
+   * is replaced if it does not). Any other is ignored.
+   */
+  onBadStatus(worker: WorkerHandle, problem: string, error?: unknown): void {
+    const what = `Worker ${worker.id} sent a message the pool cannot use: ${problem}`;
+    const job = worker.job;
+    if (error === undefined || job === undefined || job.closed) {
+      return this.options.logger.error(`${what}; it was ignored`);
+    }
+    const reason = `${what} (${describeUncaught(error)})`;
+    this.options.logger.error(`${reason}; failing ${job.label}`);
+    this.cancel(job, new JobResultError(`${job.label} failed: ${reason}. Send back plainer values`));
+  }
+
   onExit(worker: WorkerHandle, exit: WorkerExit): void {
     this.forgetIdle(worker);
     this.journal.workerDown(worker.id, exit.requested ? worker.stopReason : worker.booted ? 'panic' : 'boot-failed');
@@ -314,8 +331,9 @@ export class Supervisor implements WorkerListener {
       return this.bootFailed(worker, cause);
     }
     const job = this.endRun(worker);
+    // (What a worker threw reaches this thread as whatever could be cloned of it: not always an Error.)
     const why = exit.error
-      ? `its worker died of an uncaught ${exit.error.name}: ${exit.error.message}`
+      ? `its worker died of an uncaught ${describeUncaught(exit.error)}`
       : `its worker exited with code ${exit.code}`;
     this.dispatcher.takeBackPrefetched(worker);
     const started = this.dispatcher.forgetStarted(worker);

@@ -10,6 +10,7 @@ import type { WorkerDownReason } from '../interfaces/pool-event.interface';
 import { claim, createLanes, LANES, offer } from '../protocol/lanes';
 import { anyDetached } from '../protocol/transfer';
 import type { Instruction, InstructionBatch, Status, WorkerBootData } from '../protocol/messages';
+import { statusProblem } from '../protocol/status-check';
 import type { Job } from './job';
 
 /** How to start a worker thread: everything but its id and channel. */
@@ -31,6 +32,11 @@ export interface WorkerExit {
 
 export interface WorkerListener {
   onStatus(worker: WorkerHandle, status: Status): void;
+  /**
+   * A message from the worker that is no status it sends: unreadable (`error` says why: nested too deep for
+   * this thread's stack), or not shaped as a status (a job's code can post on the worker's port).
+   */
+  onBadStatus(worker: WorkerHandle, problem: string, error?: unknown): void;
   /** The worker's statuses waiting on its channel have all been handled: a moment to send it more. */
   onStatusesHandled(worker: WorkerHandle): void;
   onExit(worker: WorkerHandle, exit: WorkerExit): void;
@@ -87,9 +93,13 @@ export class WorkerHandle {
       execArgv: spec.execArgv ? [...spec.execArgv] : undefined,
       resourceLimits: spec.resourceLimits,
     });
-    this.port.on('message', (status: Status) => {
-      listener.onStatus(this, status);
+    this.port.on('message', (message: unknown) => {
+      this.deliver(listener, message);
       this.receivePending(listener);
+      listener.onStatusesHandled(this);
+    });
+    this.port.on('messageerror', (error: Error) => {
+      listener.onBadStatus(this, 'it could not be read on the main thread', error);
       listener.onStatusesHandled(this);
     });
     // The worker's own ref decides whether it keeps the process alive (see setBusy), not its port.
@@ -190,10 +200,28 @@ export class WorkerHandle {
   /** Handles the statuses already waiting on its channel now, rather than one event-loop turn each. */
   receivePending(listener: WorkerListener): void {
     for (let i = 0; i < MAX_STATUSES_PER_TURN && this.state !== 'exited'; i++) {
-      const received = receiveMessageOnPort(this.port);
+      let received: { message: unknown } | undefined;
+      try {
+        received = receiveMessageOnPort(this.port);
+      } catch (error) {
+        // The message is taken off the port all the same; the next one is readable again.
+        listener.onBadStatus(this, 'it could not be read on the main thread', error);
+        continue;
+      }
       if (!received) return;
-      listener.onStatus(this, received.message as Status);
+      this.deliver(listener, received.message);
     }
+  }
+
+  /** Hands a message on as a status, unless it is none the worker code sends (see status-check.ts). */
+  private deliver(listener: WorkerListener, message: unknown): void {
+    const problem = statusProblem(message);
+    if (problem !== undefined) return listener.onBadStatus(this, problem);
+    const status = message as Status;
+    if ((status.kind === 'ready' || status.kind === 'boot-failed') && this.booted) {
+      return listener.onBadStatus(this, `it says '${status.kind}', but the worker had booted already`);
+    }
+    listener.onStatus(this, status);
   }
 
   /** Sends a control instruction about its current job (cancel, pull). */

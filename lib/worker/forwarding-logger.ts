@@ -39,13 +39,32 @@ export class ForwardingLogger implements LoggerService {
     // Nest passes the context last, and an error's stack before it.
     const context =
       params.length > 0 && typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
-    const extra = params.map((param) => (typeof param === 'string' ? param : inspect(param)));
-    const text =
-      typeof message === 'string'
-        ? message
-        : message instanceof Error
-          ? (message.stack ?? message.message)
-          : inspect(message);
-    this.send({ kind: 'log', level, message: [text, ...extra].join('\n'), context, jobId: this.currentJob() });
+    const text = [message, ...params].map((part, i) => (i === 0 ? messageText(part) : paramText(part))).join('\n');
+    this.send({ kind: 'log', level, message: text, context, jobId: this.currentJob() });
+  }
+}
+
+function messageText(message: unknown): string {
+  if (typeof message === 'string') return message;
+  return shown(() => {
+    if (message instanceof Error) {
+      const { stack, message: text } = message;
+      if (typeof stack === 'string') return stack;
+      if (typeof text === 'string') return text;
+    }
+    return inspect(message);
+  });
+}
+
+function paramText(param: unknown): string {
+  return typeof param === 'string' ? param : shown(() => inspect(param));
+}
+
+/** A log call must not throw into the job for what it logs (a throwing getter, a proxy's trap). */
+function shown(text: () => string): string {
+  try {
+    return text();
+  } catch (error) {
+    return `(a logged value that could not be shown: ${error instanceof Error ? error.message : typeof error})`;
   }
 }

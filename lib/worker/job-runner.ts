@@ -17,6 +17,7 @@ import {
 } from '../protocol/messages';
 import { claim } from '../protocol/lanes';
 import { anyDetached, transfersIn } from '../protocol/transfer';
+import { findUnreadable } from '../protocol/value-walk';
 import { evaluateFunction, type Callable } from './function-source';
 import { asAsyncIterator, isStream } from './stream-source';
 
@@ -96,20 +97,36 @@ export class JobRunner {
         return running.controller.signal;
       },
       progress: (value) => {
-        if (this.running === running) this.send({ kind: 'progress', id, value }, transfersIn(value));
+        if (this.running !== running) return;
+        // Thrown to the job, whose own call it is: a value the main thread could not read would be lost there.
+        const problem = unsendable(value, 'progress value');
+        if (problem) throw new JobResultError(`progress() cannot send this value: ${problem}`);
+        try {
+          this.send({ kind: 'progress', id, value }, transfersIn(value));
+        } catch (error) {
+          throw error instanceof JobResultError
+            ? error
+            : new JobResultError(`progress() cannot send this value: ${textOf(error)}`);
+        }
       },
     });
     let result: unknown;
+    let iterator: AsyncIterator<unknown> | undefined;
+    let thenable = false;
     try {
       const [self, fn] = this.resolve(instruction.target);
       result = fn.apply(self, instruction.args as unknown[]);
+      // Reading what it returned runs its code too (getters, a throwing Symbol.asyncIterator).
+      if (isStream(result)) iterator = asAsyncIterator(result);
+      else thenable = isThenable(result);
     } catch (error) {
       return this.failed(id, error);
     }
-    if (isStream(result)) {
-      void this.stream(running, asAsyncIterator(result));
-    } else if (isThenable(result)) {
-      result.then(
+    if (iterator) {
+      void this.stream(running, iterator);
+    } else if (thenable) {
+      // Promise.resolve settles once, even for a thenable that calls back twice or throws from `then`.
+      Promise.resolve(result).then(
         (value) => this.done(id, value),
         (error: unknown) => this.failed(id, error),
       );
@@ -126,10 +143,14 @@ export class JobRunner {
     running.wake?.();
   }
 
-  /** Sends a stream's items as the supervisor grants credits; stops it (its `finally` runs) when cancelled. */
+  /**
+   * Sends a stream's items as the supervisor grants credits. Stops it (its `finally` runs) when cancelled, and
+   * when an item cannot be sent: the stream then fails with `JobResultError`.
+   */
   private async stream(running: Running, iterator: AsyncIterator<unknown>): Promise<void> {
+    let unsent: JobResultError | undefined;
     try {
-      for (;;) {
+      for (let index = 0; ; index++) {
         while (running.credits === 0 && !running.cancelled) {
           await new Promise<void>((resolve) => (running.wake = resolve));
         }
@@ -137,12 +158,28 @@ export class JobRunner {
         const step = await iterator.next();
         if (step.done) break;
         running.credits--;
-        this.send({ kind: 'yield', id: running.id, value: step.value }, transfersIn(step.value));
+        unsent = this.sendItem(running.id, index, step.value);
+        if (unsent) break;
       }
-      if (running.cancelled) await iterator.return?.();
-      this.finish({ kind: 'done', id: running.id, value: undefined, streamed: true });
+      if (running.cancelled || unsent) await iterator.return?.();
     } catch (error) {
-      this.failed(running.id, error);
+      // (A stream that throws has ended on its own; its `finally` has run.)
+      return this.failed(running.id, unsent ?? error);
+    }
+    if (unsent) return this.failed(running.id, unsent);
+    this.finish({ kind: 'done', id: running.id, value: undefined, streamed: true });
+  }
+
+  /** Sends one stream item; returns why it could not be sent, if it could not. */
+  private sendItem(id: number, index: number, value: unknown): JobResultError | undefined {
+    const problem = unsendable(value, `item ${index}`);
+    if (problem)
+      return new JobResultError(`The stream's item ${index} cannot be sent back from the worker: ${problem}`);
+    try {
+      this.send({ kind: 'yield', id, value }, transfersIn(value));
+      return undefined;
+    } catch (error) {
+      return new JobResultError(`The stream's item ${index} cannot be sent back from the worker: ${textOf(error)}`);
     }
   }
 
@@ -170,20 +207,33 @@ export class JobRunner {
   }
 
   private done(id: number, value: unknown): void {
+    const problem = unsendable(value, 'result');
+    if (problem) {
+      return this.failed(id, new JobResultError(`The job's result cannot be sent back from the worker: ${problem}`));
+    }
     try {
       this.finish({ kind: 'done', id, value }, transfersIn(value));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.failed(id, new JobResultError(`The job's result cannot be sent back from the worker: ${reason}`));
+      this.failed(id, new JobResultError(`The job's result cannot be sent back from the worker: ${textOf(error)}`));
     }
   }
 
   private failed(id: number, error: unknown): void {
-    this.finish({ kind: 'failed', id, error: encodeError(error) });
+    try {
+      this.finish({ kind: 'failed', id, error: encodeError(error) });
+    } catch (failure) {
+      // The codec keeps every error cloneable; should one still not cross, the job fails all the same.
+      const message = `The job failed, and its error cannot be sent back from the worker: ${textOf(failure)}`;
+      this.finish({ kind: 'failed', id, error: { name: 'JobResultError', message, props: {} } });
+    }
   }
 
-  /** The job's last status; then the next job, if one was sent meanwhile, starts at once. */
+  /**
+   * The job's last status; then the next job, if one was sent meanwhile, starts at once. Throws, with the job
+   * still running, if the status cannot be sent.
+   */
   private finish(status: Status & { kind: 'done' | 'failed' }, transfers: TransferListItem[] = []): void {
+    if (this.running?.id !== status.id) return; // (a stray second ending cannot end the job after it)
     const retire = this.shouldRetire();
     this.send(retire ? { ...status, retire } : status, transfers);
     this.running = undefined;
@@ -202,6 +252,16 @@ export class JobRunner {
     }
     this.port.postMessage(status, transfers);
   }
+}
+
+/** What makes `value` unreadable on the main thread, with where in it (`result.items[3]`), or `undefined`. */
+function unsendable(value: unknown, what: string): string | undefined {
+  const problem = findUnreadable(value);
+  return problem && `${what}${problem.path} ${problem.reason}`;
+}
+
+function textOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,6 +1,8 @@
 import { BadRequestException, HttpException, HttpStatus } from '@nestjs/common';
 import { JobPanicError, UnknownJobError } from '../../lib';
-import { decodeError, encodeError } from '../../lib/protocol/error-codec';
+import { decodeError, describeUncaught, encodeError } from '../../lib/protocol/error-codec';
+import { findUnreadable } from '../../lib/protocol/value-walk';
+import { THROWN } from '../fixtures/odd-values.jobs';
 
 /** What crossing a thread does to a value. */
 const cross = (error: unknown): Error => decodeError(structuredClone(encodeError(error)));
@@ -62,5 +64,23 @@ describe('error codec', () => {
     expect(copy.message).toBe('Job threw a non-Error value: [object Object]');
     expect((copy as Error & { thrown: unknown }).thrown).toEqual({ reason: 'plain object' });
     expect(cross(undefined).message).toBe('Job threw a non-Error value: undefined');
+  });
+
+  it.each(Object.keys(THROWN))('encodes %s without throwing, into what the main thread can read', (shape) => {
+    const encoded = encodeError(THROWN[shape]());
+    expect(findUnreadable(encoded)).toBeUndefined();
+    const copy = decodeError(structuredClone(encoded));
+    expect(copy).toBeInstanceOf(Error);
+    expect(typeof copy.name).toBe('string');
+    expect(typeof copy.message).toBe('string');
+    expect(typeof copy.stack).toBe('string');
+  });
+
+  it('describes what ended a worker, Error or not', () => {
+    expect(describeUncaught(new TypeError('x is undefined'))).toBe('TypeError: x is undefined');
+    expect(describeUncaught({})).toBe('non-Error value: [object Object]');
+    expect(describeUncaught(undefined)).toBe('non-Error value: undefined');
+    expect(describeUncaught('text')).toBe('non-Error value: "text"');
+    expect(describeUncaught(THROWN['an object whose toString throws']())).toBe('non-Error value: [object Object]');
   });
 });
