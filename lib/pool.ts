@@ -1,5 +1,4 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
-import type { DiscoveryService } from '@nestjs/core';
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import type { TransferListItem } from 'node:worker_threads';
 import { JobArgumentError } from './errors/job-argument.error';
@@ -10,13 +9,16 @@ import type { PoolOptions } from './interfaces/pool-options.interface';
 import type { PoolEvent } from './interfaces/pool-event.interface';
 import type { PoolStats } from './interfaces/pool-stats.interface';
 import type { PoolStatus } from './interfaces/pool-status.interface';
-import { JobCatalog } from './jobs/job-catalog';
+import type { JobCatalog } from './jobs/job-catalog';
+import type { PoolExplorer } from './pool.explorer';
+import { poolMessages } from './pool.messages';
 import { checkJobOptions, resolvePoolOptions } from './pool-options.validator';
 import { findCloneProblem } from './protocol/cloneable';
 import { anyMarked } from './protocol/transfer';
 import type { JobTarget } from './protocol/messages';
 import { Job, type JobSettings } from './supervisor/job';
 import { Supervisor, type WorkerLogRecord } from './supervisor/supervisor';
+import { offerInertPool } from './worker/inert-pool';
 import { workerLaunch } from './worker/worker-launch';
 
 /** Names of `T`'s methods. */
@@ -57,9 +59,8 @@ export interface JobExecutor {
 
 /** Where the pool gets what it needs from Nest: kept apart so the pool's construction reads plainly. */
 export interface PoolHost {
-  readonly discovery: DiscoveryService;
-  /** Tells the pool's own module apart from job modules. */
-  readonly isPoolModule: (type: Function) => boolean;
+  /** Finds the pool's job providers: one walk of the app for all its pools. */
+  readonly explorer: PoolExplorer;
 }
 
 const NO_TRANSFERS: readonly TransferListItem[] = [];
@@ -244,24 +245,13 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
 
   private ensureStarted(): Supervisor {
     if (this.supervisor) return this.supervisor;
-    if (!this.host) {
-      throw new PoolUnavailableError(
-        'The pool cannot be used inside its own workers: a job runs on one thread and cannot submit to the pool',
-      );
-    }
+    if (!this.host) throw new PoolUnavailableError(poolMessages.unavailableInWorker());
     const options = resolvePoolOptions(this.rawOptions);
-    const catalog = JobCatalog.discover(this.host.discovery, this.name, options.jobFiles, this.host.isPoolModule);
+    const catalog = this.host.explorer.catalogFor(this.name, options.jobFiles);
     const launch = workerLaunch(catalog.files, options.execArgv, this.name);
+    // The resolved options as they are: the supervisor reads the ones it declares, the compiler checks their types.
     const supervisor = new Supervisor({
-      size: options.size,
-      readyWhen: options.readyWhen,
-      panicSwitch: options.panicSwitch,
-      panicOnError: options.panicOnError,
-      shutdownTimeout: options.shutdownTimeout,
-      cancelGrace: options.cancelGrace,
-      maxQueue: options.maxQueue,
-      priorityAging: options.priorityAging,
-      recycleAfterJobs: options.recycleAfterJobs,
+      ...options,
       onKill: options.onKill ?? (() => process.exit(1)),
       onSaturation: (saturated) => this.saturation.next(saturated),
       onEvent: (event) => this.events.next(event),
@@ -329,3 +319,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
 function isClass(fn: Function): fn is Type {
   return /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
+
+// The worker answers injection of the pool with an inert one, but must not import this file (it loads the
+// supervisor): the class offers itself, and is loaded in a worker whenever any job code can name it.
+offerInertPool(Pool, (name) => new Pool({ name: name ?? undefined }, null));
