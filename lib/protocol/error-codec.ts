@@ -3,9 +3,8 @@
  * class and own properties, so the worker encodes what the caller needs and the main thread rebuilds an
  * error with the same name, message, stack and properties, on the right prototype where that is known.
  */
-import * as nestCommon from '@nestjs/common';
-import { HttpException } from '@nestjs/common';
 import * as poolErrors from '../errors';
+import { httpErrorPrototype, isHttpError } from './http-errors';
 
 export interface EncodedError {
   readonly name: string;
@@ -64,7 +63,7 @@ export function encodeError(error: unknown, depth = 0): EncodedError {
     message: error.message,
     stack: error.stack,
     props,
-    http: error instanceof HttpException || undefined,
+    http: isHttpError(error) || undefined,
   };
 }
 
@@ -83,10 +82,7 @@ function prototypeFor(encoded: EncodedError): object {
       ? (candidate.prototype as object)
       : undefined;
   };
-  if (encoded.http) {
-    const nestClass = byName(nestCommon as unknown as Record<string, unknown>);
-    return nestClass instanceof HttpException ? nestClass : HttpException.prototype;
-  }
+  if (encoded.http) return httpErrorPrototype(encoded.name);
   return (
     byName(poolErrors as unknown as Record<string, unknown>) ??
     GLOBAL_ERRORS[encoded.name]?.prototype ??
