@@ -12,16 +12,26 @@ import {
 
 export type { ResolvedPoolOptions } from './pool-options.rules';
 
+const REFUSAL = Symbol('nestjs-poolio:options-refusal');
+
+/**
+ * Options that stand for an options provider's refusal, thrown when the pool starts: thrown from the provider
+ * itself, it would make Nest end the process. They still name the pool.
+ */
+export function refusedOptions(name: string | undefined, refusal: PoolConfigError): PoolOptions {
+  return { name, [REFUSAL]: refusal } as PoolOptions;
+}
+
 /** Options this module resolved: handed to it again (forRoot, then the pool's start) they are not checked twice. */
 const resolved = new WeakSet<object>();
 
 /** Checks every option and fills in defaults; throws one `PoolConfigError` naming every bad field. */
 export function resolvePoolOptions(raw: unknown): ResolvedPoolOptions {
-  // An options provider's refusal, kept for now: thrown from the provider, it would make Nest end the process.
-  if (raw instanceof PoolConfigError) throw raw;
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new PoolConfigError(poolMessages.optionsNotAnObject(raw));
+  const refusal = (raw as { [REFUSAL]?: PoolConfigError })[REFUSAL];
+  if (refusal) throw refusal;
   if (resolved.has(raw)) return raw as ResolvedPoolOptions;
   const options = raw as Record<string, unknown>;
   const known: readonly string[] = POOL_OPTION_KEYS;

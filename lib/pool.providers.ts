@@ -4,7 +4,7 @@ import type { PoolModuleAsyncOptions, PoolOptions, PoolOptionsFactory } from './
 import { Pool } from './pool';
 import type { PoolExplorer } from './pool.explorer';
 import { poolMessages } from './pool.messages';
-import type { ResolvedPoolOptions } from './pool-options.validator';
+import { refusedOptions, type ResolvedPoolOptions } from './pool-options.validator';
 import { getPoolOptionsToken, getPoolToken, POOL_EXPLORER } from './pool.tokens';
 
 /** Static options, resolved by `forRoot` (a mistake fails at that call) and so not checked again at start. */
@@ -32,10 +32,9 @@ export function createAsyncOptionsProviders(options: PoolModuleAsyncOptions, met
   const fromFactory: Provider = {
     provide,
     inject: [factoryToken],
-    useFactory: async (factory: PoolOptionsFactory): Promise<PoolOptions | PoolConfigError> => {
-      // Not thrown here, where Nest would end the process: the pool's start throws it, failing app.init().
+    useFactory: async (factory: PoolOptionsFactory): Promise<PoolOptions> => {
       if (typeof factory?.createPoolOptions !== 'function') {
-        return new PoolConfigError(poolMessages.noCreatePoolOptions(describeToken(factoryToken)));
+        return refusedOptions(name, new PoolConfigError(poolMessages.noCreatePoolOptions(describeToken(factoryToken))));
       }
       return named(await factory.createPoolOptions());
     },

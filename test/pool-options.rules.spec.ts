@@ -9,7 +9,7 @@ import {
   type PoolOptionRuleTable,
   type ResolvedPoolOptions,
 } from '../lib/pool-options.rules';
-import { resolvePoolOptions } from '../lib/pool-options.validator';
+import { refusedOptions, resolvePoolOptions } from '../lib/pool-options.validator';
 
 /** One acceptable and one refused value per option: a new option without a line here fails the first test. */
 const SAMPLES: { readonly [K in keyof Required<PoolOptions>]: readonly [good: PoolOptions[K], bad: unknown] } = {
@@ -92,9 +92,11 @@ describe('Pool option rules (no threads)', () => {
     expect(resolvePoolOptions({ ...resolved })).not.toBe(resolved);
   });
 
-  it('rethrows an options provider’s deferred PoolConfigError', () => {
+  it('throws an options provider’s deferred refusal when the pool resolves them, and keeps the pool’s name', () => {
     const refusal = new PoolConfigError('Config has no createPoolOptions() method');
-    expect(() => resolvePoolOptions(refusal)).toThrow(refusal);
+    const refused = refusedOptions('reports', refusal);
+    expect(refused.name).toBe('reports');
+    expect(() => resolvePoolOptions(refused)).toThrow(refusal);
   });
 
   it('makes the compiler refuse a table that misses an option (checked by tsc)', () => {
