@@ -1,188 +1,58 @@
-import type { LogLevel } from '@nestjs/common';
-import { availableParallelism } from 'node:os';
 import { PoolConfigError } from './errors/pool-config.error';
 import type { JobOptions } from './interfaces/job-options.interface';
-import type { KillReport } from './interfaces/kill-report.interface';
 import type { PoolOptions } from './interfaces/pool-options.interface';
-import { PanicSwitch } from './panic-switch.enum';
+import { poolMessages } from './pool.messages';
+import {
+  optionProblem,
+  POOL_OPTION_KEYS,
+  POOL_OPTION_RULES,
+  type ResolvedPoolOptions,
+  showValue as show,
+} from './pool-options.rules';
 
-/** Options with every default filled in. */
-export interface ResolvedPoolOptions {
-  readonly name: string | undefined;
-  readonly size: number;
-  readonly panicSwitch: PanicSwitch;
-  readonly panicOnError: boolean;
-  readonly shutdownTimeout: number;
-  readonly onKill: ((report: KillReport) => void) | undefined;
-  readonly jobFiles: readonly string[] | undefined;
-  readonly execArgv: readonly string[] | undefined;
-  readonly resourceLimits: PoolOptions['resourceLimits'];
-  readonly workerLogLevels: LogLevel[] | false;
-  readonly jobTimeout: number | undefined;
-  readonly queueTimeout: number | undefined;
-  readonly cancelGrace: number;
-  readonly maxQueue: number | undefined;
-  readonly priorityAging: number;
-  readonly recycleAfterJobs: number | undefined;
-  readonly recycleAboveHeapMb: number | undefined;
-  readonly readyWhen: 'all' | 'first';
+export type { ResolvedPoolOptions } from './pool-options.rules';
+
+const REFUSAL = Symbol('nestjs-poolio:options-refusal');
+
+/**
+ * Options that stand for an options provider's refusal, thrown when the pool starts: thrown from the provider
+ * itself, it would make Nest end the process. They still name the pool.
+ */
+export function refusedOptions(name: string | undefined, refusal: PoolConfigError): PoolOptions {
+  return { name, [REFUSAL]: refusal } as PoolOptions;
 }
 
-/** Above this many workers a pool is almost surely a mistake (each one boots a Nest context). */
-export const MAX_POOL_SIZE = 1024;
-const KNOWN_KEYS: readonly (keyof PoolOptions)[] = [
-  'name',
-  'size',
-  'panicSwitch',
-  'panicOnError',
-  'shutdownTimeout',
-  'onKill',
-  'jobFiles',
-  'execArgv',
-  'resourceLimits',
-  'workerLogLevels',
-  'jobTimeout',
-  'queueTimeout',
-  'cancelGrace',
-  'maxQueue',
-  'priorityAging',
-  'recycleAfterJobs',
-  'recycleAboveHeapMb',
-  'readyWhen',
-];
-const LOG_LEVELS: readonly string[] = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'];
-
-export function defaultPoolSize(): number {
-  return Math.max(1, availableParallelism() - 1);
-}
-
-/** A value as an error message shows it: NaN as NaN, and never a throw of its own. */
-const show = (value: unknown): string => {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol') return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    try {
-      return String(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
-  }
-};
-
-const isDuration = (value: unknown): value is number => typeof value === 'number' && value >= 0 && !Number.isNaN(value);
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1;
-
-const isStringArray = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string');
+/** Options this module resolved: handed to it again (forRoot, then the pool's start) they are not checked twice. */
+const resolved = new WeakSet<object>();
 
 /** Checks every option and fills in defaults; throws one `PoolConfigError` naming every bad field. */
 export function resolvePoolOptions(raw: unknown): ResolvedPoolOptions {
   if (raw === undefined || raw === null) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new PoolConfigError(`Pool options must be an object, got ${show(raw)}`);
-  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new PoolConfigError(poolMessages.optionsNotAnObject(raw));
+  const refusal = (raw as { [REFUSAL]?: PoolConfigError })[REFUSAL];
+  if (refusal) throw refusal;
+  if (resolved.has(raw)) return raw as ResolvedPoolOptions;
   const options = raw as Record<string, unknown>;
+  const known: readonly string[] = POOL_OPTION_KEYS;
   const problems: string[] = [];
-  const check = (ok: boolean, field: string, expected: string): void => {
-    if (!ok) problems.push(`${field} must be ${expected}, got ${show(options[field])}`);
-  };
-  const given = (field: keyof PoolOptions): boolean => options[field] !== undefined;
-
   for (const key of Object.keys(options)) {
-    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
-      problems.push(`unknown option ${JSON.stringify(key)} (known: ${KNOWN_KEYS.join(', ')})`);
-    }
+    if (!known.includes(key)) problems.push(poolMessages.unknownOption(key, POOL_OPTION_KEYS));
   }
-  const { name, size, panicSwitch, panicOnError, shutdownTimeout, onKill, jobFiles, execArgv } = options;
-  if (given('name')) check(typeof name === 'string' && name.length > 0, 'name', 'a non-empty string');
-  if (given('size')) {
-    check(
-      typeof size === 'number' && Number.isInteger(size) && size >= 1 && size <= MAX_POOL_SIZE,
-      'size',
-      `a whole number of workers from 1 to ${MAX_POOL_SIZE}`,
-    );
+  for (const key of POOL_OPTION_KEYS) {
+    const problem = optionProblem(key, options[key]);
+    if (problem) problems.push(problem);
   }
-  if (given('panicSwitch')) {
-    const switches = Object.values(PanicSwitch) as unknown[];
-    check(switches.includes(panicSwitch), 'panicSwitch', 'PanicSwitch.Kill or PanicSwitch.Respawn');
+  if (problems.length > 0) throw new PoolConfigError(poolMessages.invalidOptions(problems));
+  const result: Record<string, unknown> = {};
+  for (const key of POOL_OPTION_KEYS) {
+    result[key] = (options as PoolOptions)[key] ?? POOL_OPTION_RULES[key].fallback();
   }
-  if (given('panicOnError')) check(typeof panicOnError === 'boolean', 'panicOnError', 'a boolean');
-  if (given('shutdownTimeout')) {
-    check(
-      typeof shutdownTimeout === 'number' && shutdownTimeout >= 0 && !Number.isNaN(shutdownTimeout),
-      'shutdownTimeout',
-      'a number of milliseconds, 0 or more (Infinity waits for ever)',
-    );
-  }
-  if (given('onKill')) check(typeof onKill === 'function', 'onKill', 'a function');
-  if (given('jobFiles'))
-    check(isStringArray(jobFiles) && jobFiles.length > 0, 'jobFiles', 'a non-empty array of file paths');
-  if (given('execArgv')) check(isStringArray(execArgv), 'execArgv', 'an array of strings');
-  if (given('resourceLimits')) {
-    const limits = options.resourceLimits;
-    const ok =
-      typeof limits === 'object' &&
-      limits !== null &&
-      Object.values(limits).every((v) => typeof v === 'number' && v > 0);
-    check(ok, 'resourceLimits', 'an object of positive numbers (maxOldGenerationSizeMb, …)');
-  }
-  if (given('workerLogLevels')) {
-    const levels = options.workerLogLevels;
-    check(
-      levels === false || (isStringArray(levels) && levels.every((l) => LOG_LEVELS.includes(l))),
-      'workerLogLevels',
-      `false or an array of ${LOG_LEVELS.join(' / ')}`,
-    );
-  }
-  for (const field of ['jobTimeout', 'queueTimeout', 'cancelGrace'] as const) {
-    if (given(field)) check(isDuration(options[field]), field, 'a number of milliseconds, 0 or more');
-  }
-  if (given('priorityAging'))
-    check(
-      isDuration(options.priorityAging) && options.priorityAging !== 0,
-      'priorityAging',
-      'a positive number of milliseconds',
-    );
-  for (const field of ['maxQueue', 'recycleAfterJobs'] as const) {
-    if (given(field)) check(isCount(options[field]), field, 'a whole number, 1 or more');
-  }
-  if (given('recycleAboveHeapMb')) {
-    check(
-      isDuration(options.recycleAboveHeapMb) && options.recycleAboveHeapMb !== 0,
-      'recycleAboveHeapMb',
-      'a positive number of megabytes',
-    );
-  }
-  if (given('readyWhen'))
-    check(options.readyWhen === 'all' || options.readyWhen === 'first', 'readyWhen', '"all" or "first"');
-  if (problems.length > 0) {
-    throw new PoolConfigError(`Invalid pool options: ${problems.join('; ')}`);
-  }
-  const typed = options as PoolOptions;
-  return {
-    name: typed.name,
-    size: typed.size ?? defaultPoolSize(),
-    panicSwitch: typed.panicSwitch ?? PanicSwitch.Respawn,
-    panicOnError: typed.panicOnError ?? false,
-    shutdownTimeout: typed.shutdownTimeout ?? 30_000,
-    onKill: typed.onKill,
-    jobFiles: typed.jobFiles,
-    execArgv: typed.execArgv,
-    resourceLimits: typed.resourceLimits,
-    workerLogLevels: typed.workerLogLevels ?? ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'],
-    jobTimeout: typed.jobTimeout,
-    queueTimeout: typed.queueTimeout,
-    cancelGrace: typed.cancelGrace ?? 1_000,
-    maxQueue: typed.maxQueue,
-    priorityAging: typed.priorityAging ?? 1_000,
-    recycleAfterJobs: typed.recycleAfterJobs,
-    recycleAboveHeapMb: typed.recycleAboveHeapMb,
-    readyWhen: typed.readyWhen ?? 'all',
-  };
+  resolved.add(Object.freeze(result));
+  return result as ResolvedPoolOptions;
 }
+
+const isDuration = (value: unknown): value is number => typeof value === 'number' && value >= 0 && !Number.isNaN(value);
 
 const JOB_OPTION_KEYS: readonly (keyof JobOptions)[] = ['timeout', 'queueTimeout', 'priority', 'signal', 'onProgress'];
 
@@ -198,7 +68,7 @@ export function checkJobOptions(raw: unknown): JobOptions {
   };
   for (const key of Object.keys(options)) {
     if (!(JOB_OPTION_KEYS as readonly string[]).includes(key)) {
-      problems.push(`unknown option ${JSON.stringify(key)} (known: ${JOB_OPTION_KEYS.join(', ')})`);
+      problems.push(poolMessages.unknownOption(key, JOB_OPTION_KEYS));
     }
   }
   check('timeout', isDuration(options.timeout), 'a number of milliseconds, 0 or more');

@@ -1,18 +1,43 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { isMainThread, workerData } from 'node:worker_threads';
+import { PoolConfigError } from './errors/pool-config.error';
 import type { PoolModuleAsyncOptions, PoolOptions } from './interfaces/pool-options.interface';
 import { JobContext } from './jobs/job-context';
 import { Pool } from './pool';
-import { PoolConfigError } from './errors/pool-config.error';
+import { PoolExplorer } from './pool.explorer';
+import { poolMessages } from './pool.messages';
 import { resolvePoolOptions } from './pool-options.validator';
-import { getPoolOptionsToken, getPoolToken } from './pool.tokens';
+import {
+  createAsyncOptionsProviders,
+  createInertPoolProviders,
+  createOptionsProvider,
+  createPoolProviders,
+} from './pool.providers';
+import { getPoolToken, POOL_EXPLORER } from './pool.tokens';
 
 /** True in a pool worker: its job modules may import PoolModule, but a worker never runs a pool of its own. */
 const insideWorker = (): boolean =>
   !isMainThread && (workerData as { poolioWorker?: unknown } | null)?.poolioWorker === true;
 
 type Imports = NonNullable<DynamicModule['imports']>;
+
+/**
+ * The one explorer of the app, however many pools it registers: a module without dynamic metadata is
+ * instantiated once, and each pool's module imports it.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: POOL_EXPLORER,
+      inject: [DiscoveryService],
+      useFactory: (discovery: DiscoveryService) => new PoolExplorer(discovery, isPoolModule),
+    },
+  ],
+  exports: [POOL_EXPLORER],
+})
+class PoolExplorerModule {}
 
 /**
  * Registers a pool of worker threads. Import it once in the root module:
@@ -23,34 +48,16 @@ type Imports = NonNullable<DynamicModule['imports']>;
 export class PoolModule {
   /** Registers a pool with static options; invalid options throw a `PoolConfigError` here, at startup. */
   static forRoot(options: PoolOptions = {}): DynamicModule {
-    options ??= {};
-    resolvePoolOptions(options); // fail fast; the pool checks them again when it starts
-    const optionsProvider: Provider = { provide: getPoolOptionsToken(options.name), useValue: options };
-    return PoolModule.assemble(options.name, optionsProvider, []);
+    const resolved = resolvePoolOptions(options);
+    return PoolModule.assemble(resolved.name, [createOptionsProvider(resolved)], []);
   }
 
   /**
-   * Registers a pool whose options come from a factory (e.g. from `ConfigService`). Invalid options fail
-   * `app.init()` with a `PoolConfigError`.
+   * Registers a pool whose options a provider makes (e.g. from `ConfigService`): `useFactory` with `inject`,
+   * `useClass` or `useExisting`. Invalid options fail `app.init()` with a `PoolConfigError`.
    */
   static forRootAsync(options: PoolModuleAsyncOptions): DynamicModule {
-    if (typeof options !== 'object' || options === null || typeof options.useFactory !== 'function') {
-      throw new PoolConfigError(
-        'PoolModule.forRootAsync() needs { useFactory, inject?, imports?, name? } with a function as useFactory',
-      );
-    }
-    const optionsProvider: Provider = {
-      provide: getPoolOptionsToken(options.name),
-      inject: options.inject ?? [],
-      useFactory: async (...args: never[]): Promise<PoolOptions> => {
-        const produced: unknown = await options.useFactory(...args);
-        // Anything but an object is left as it is: the pool refuses it with a PoolConfigError when it starts.
-        if (options.name === undefined || typeof produced !== 'object' || produced === null)
-          return produced as PoolOptions;
-        return { ...produced, name: options.name };
-      },
-    };
-    return PoolModule.assemble(options.name, optionsProvider, options.imports ?? []);
+    return PoolModule.assembleAsync(options, 'forRootAsync');
   }
 
   /**
@@ -63,41 +70,43 @@ export class PoolModule {
     return PoolModule.forRoot(options);
   }
 
-  /** Registers a named pool whose options come from a factory; see `registerPool`. */
+  /** Registers a named pool whose options a provider makes; see `registerPool` and `forRootAsync`. */
   static registerPoolAsync(options: PoolModuleAsyncOptions & { name: string }): DynamicModule {
     PoolModule.requireName(options?.name, 'registerPoolAsync');
-    return PoolModule.forRootAsync(options);
+    return PoolModule.assembleAsync(options, 'registerPoolAsync');
+  }
+
+  private static assembleAsync(options: PoolModuleAsyncOptions, method: string): DynamicModule {
+    if (typeof options !== 'object' || options === null) {
+      throw new PoolConfigError(poolMessages.asyncOptionsShape(method));
+    }
+    const providers = createAsyncOptionsProviders(options, method);
+    return PoolModule.assemble(options.name, providers, options.imports ?? []);
   }
 
   private static requireName(name: unknown, method: string): void {
-    if (typeof name !== 'string' || name === '') {
-      throw new PoolConfigError(`PoolModule.${method}() needs a name: a non-empty string, got ${JSON.stringify(name)}`);
-    }
+    if (typeof name !== 'string' || name === '') throw new PoolConfigError(poolMessages.nameRequired(method, name));
   }
 
-  private static assemble(name: string | undefined, optionsProvider: Provider, imports: Imports): DynamicModule {
-    const token = getPoolToken(name);
+  private static assemble(name: string | undefined, optionsProviders: Provider[], imports: Imports): DynamicModule {
+    const exports = [getPoolToken(name), JobContext];
     if (insideWorker()) {
-      // Neither the options (their factory's dependencies are not booted here) nor discovery: an inert pool.
-      return {
-        module: PoolModule,
-        global: true,
-        providers: [{ provide: token, useFactory: () => new Pool({ name }, null) }, JobContext],
-        exports: [token, JobContext],
-      };
+      const providers = [...createInertPoolProviders(name), JobContext];
+      return { module: PoolModule, global: true, providers, exports: [...exports, ...defaultAlias(name)] };
     }
-    const poolProvider: Provider = {
-      provide: token,
-      inject: [getPoolOptionsToken(name), DiscoveryService],
-      useFactory: (options: PoolOptions, discovery: DiscoveryService) =>
-        new Pool(options, { discovery, isPoolModule: (type) => type === PoolModule }),
-    };
     return {
       module: PoolModule,
       global: true,
-      imports: [...imports, DiscoveryModule],
-      providers: [optionsProvider, poolProvider, JobContext],
-      exports: [token, JobContext],
+      imports: [...imports, PoolExplorerModule],
+      providers: [...optionsProviders, ...createPoolProviders(name), JobContext],
+      exports: [...exports, ...defaultAlias(name)],
     };
   }
+}
+
+/** The default pool is exported under the `Pool` class too, for injection by type. */
+const defaultAlias = (name: string | undefined): Function[] => (name === undefined ? [Pool] : []);
+
+function isPoolModule(type: Function): boolean {
+  return type === PoolModule || type === PoolExplorerModule;
 }

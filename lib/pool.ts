@@ -1,66 +1,34 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
-import type { DiscoveryService } from '@nestjs/core';
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import type { TransferListItem } from 'node:worker_threads';
 import { JobArgumentError } from './errors/job-argument.error';
 import { JobCancelledError } from './errors/job-cancelled.error';
 import { PoolUnavailableError } from './errors/pool-unavailable.error';
+import type { JobExecutor, JobResult, Method, MethodKeys } from './interfaces/job-executor.interface';
 import type { JobOptions } from './interfaces/job-options.interface';
 import type { PoolOptions } from './interfaces/pool-options.interface';
 import type { PoolEvent } from './interfaces/pool-event.interface';
 import type { PoolStats } from './interfaces/pool-stats.interface';
 import type { PoolStatus } from './interfaces/pool-status.interface';
-import { JobCatalog } from './jobs/job-catalog';
+import type { JobCatalog } from './jobs/job-catalog';
+import type { PoolExplorer } from './pool.explorer';
+import { poolMessages } from './pool.messages';
 import { checkJobOptions, resolvePoolOptions } from './pool-options.validator';
 import { findCloneProblem } from './protocol/cloneable';
 import { anyMarked } from './protocol/transfer';
 import type { JobTarget } from './protocol/messages';
 import { Job, type JobSettings } from './supervisor/job';
 import { Supervisor, type WorkerLogRecord } from './supervisor/supervisor';
+import { shareNestHttpErrors } from './nest-http-errors';
+import { offerInertPool } from './worker/inert-pool';
 import { workerLaunch } from './worker/worker-launch';
 
-/** Names of `T`'s methods. */
-export type MethodKeys<T> = {
-  [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof T] &
-  string;
-
-/** What a job's Observable emits: each item of a stream (async iterable, Observable), else the awaited result. */
-export type JobResult<R> =
-  R extends AsyncIterable<infer Item> ? Item : R extends Observable<infer Item> ? Item : Awaited<R>;
-
-type Method<T, K extends keyof T> = T[K] extends (...args: infer A) => infer R
-  ? { args: A; result: JobResult<R> }
-  : never;
-
-/** Runs jobs on the pool's workers: the pool itself, or the pool with per-call options (`pool.with(...)`). */
-export interface JobExecutor {
-  /**
-   * Runs a `@PoolJob()` method of a provider on a worker thread. The returned Observable is cold: the job is
-   * queued on subscribe, emits the method's (awaited) result once and completes; a method that returns an async
-   * iterable or an Observable streams its items instead. Unsubscribing cancels the job: it leaves the queue, or,
-   * running, sees its AbortSignal abort (`JobContext.signal`). Arguments are sent by structured clone, or moved
-   * with `transfer()`. Its notifications, and `onProgress`, run in the async context (AsyncLocalStorage) that was
-   * active when it was subscribed.
-   */
-  execute<T, K extends MethodKeys<T>>(
-    job: Type<T>,
-    method: K,
-    ...args: Method<T, K>['args']
-  ): Observable<Method<T, K>['result']>;
-  /**
-   * Runs a self-contained function on a worker thread. The function is sent as source text and rebuilt in the
-   * worker, so it captures nothing: no closure variables, no imports; everything it needs comes in `args`. A
-   * `function` (not an arrow) gets the `JobContext` as `this`.
-   */
-  execute<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Observable<JobResult<R>>;
-}
+export type { JobExecutor, JobResult, MethodKeys } from './interfaces/job-executor.interface';
 
 /** Where the pool gets what it needs from Nest: kept apart so the pool's construction reads plainly. */
 export interface PoolHost {
-  readonly discovery: DiscoveryService;
-  /** Tells the pool's own module apart from job modules. */
-  readonly isPoolModule: (type: Function) => boolean;
+  /** Finds the pool's job providers: one walk of the app for all its pools. */
+  readonly explorer: PoolExplorer;
 }
 
 const NO_TRANSFERS: readonly TransferListItem[] = [];
@@ -245,24 +213,13 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
 
   private ensureStarted(): Supervisor {
     if (this.supervisor) return this.supervisor;
-    if (!this.host) {
-      throw new PoolUnavailableError(
-        'The pool cannot be used inside its own workers: a job runs on one thread and cannot submit to the pool',
-      );
-    }
+    if (!this.host) throw new PoolUnavailableError(poolMessages.unavailableInWorker());
     const options = resolvePoolOptions(this.rawOptions);
-    const catalog = JobCatalog.discover(this.host.discovery, this.name, options.jobFiles, this.host.isPoolModule);
+    const catalog = this.host.explorer.catalogFor(this.name, options.jobFiles);
     const launch = workerLaunch(catalog.files, options.execArgv, this.name);
+    // The resolved options as they are: the supervisor reads the ones it declares, the compiler checks their types.
     const supervisor = new Supervisor({
-      size: options.size,
-      readyWhen: options.readyWhen,
-      panicSwitch: options.panicSwitch,
-      panicOnError: options.panicOnError,
-      shutdownTimeout: options.shutdownTimeout,
-      cancelGrace: options.cancelGrace,
-      maxQueue: options.maxQueue,
-      priorityAging: options.priorityAging,
-      recycleAfterJobs: options.recycleAfterJobs,
+      ...options,
       onKill: options.onKill ?? (() => process.exit(1)),
       onSaturation: (saturated) => this.saturation.next(saturated),
       onEvent: (event) => this.events.next(event),
@@ -330,3 +287,9 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
 function isClass(fn: Function): fn is Type {
   return /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
+
+// The worker answers injection of the pool with an inert one, but must not import this file (it loads the
+// supervisor): the class offers itself, and is loaded in a worker whenever any job code can name it.
+offerInertPool(Pool, (name) => new Pool({ name: name ?? undefined }, null));
+// The main thread rebuilds the HttpExceptions jobs throw.
+shareNestHttpErrors();

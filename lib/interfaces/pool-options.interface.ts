@@ -1,4 +1,4 @@
-import type { InjectionToken, LogLevel, ModuleMetadata } from '@nestjs/common';
+import type { InjectionToken, LogLevel, ModuleMetadata, Type } from '@nestjs/common';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { PanicSwitch } from '../panic-switch.enum';
 import type { KillReport } from './kill-report.interface';
@@ -62,11 +62,28 @@ export interface PoolOptions {
   recycleAboveHeapMb?: number;
 }
 
-/** `PoolModule.forRootAsync()`: options from a factory with injected dependencies. */
+/** The options a pool's factory gives: a pool's name is given beside the factory, not by it. */
+export type PoolFactoryOptions = Omit<PoolOptions, 'name'>;
+
+/** A provider that makes a pool's options, for `forRootAsync({ useClass })` or `forRootAsync({ useExisting })`. */
+export interface PoolOptionsFactory {
+  createPoolOptions(): PoolFactoryOptions | Promise<PoolFactoryOptions>;
+}
+
+/**
+ * `PoolModule.forRootAsync()`: options made by a provider with injected dependencies, given as exactly one of
+ * `useFactory` (with `inject`), `useClass` (built in the pool's module) or `useExisting` (a provider imported
+ * from elsewhere), as other Nest modules take them.
+ */
 export interface PoolModuleAsyncOptions {
   /** Name of the pool; see `PoolOptions.name`. */
   name?: string;
   imports?: NonNullable<ModuleMetadata['imports']>;
+  /** The arguments of `useFactory`. */
   inject?: InjectionToken[];
-  useFactory: (...args: never[]) => Omit<PoolOptions, 'name'> | Promise<Omit<PoolOptions, 'name'>>;
+  useFactory?: (...args: never[]) => PoolFactoryOptions | Promise<PoolFactoryOptions>;
+  /** A class implementing `PoolOptionsFactory`, built for the pool with its dependencies. */
+  useClass?: Type<PoolOptionsFactory>;
+  /** An existing provider implementing `PoolOptionsFactory`, found in `imports` or a global module. */
+  useExisting?: InjectionToken<PoolOptionsFactory>;
 }

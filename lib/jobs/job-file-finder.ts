@@ -14,12 +14,17 @@ import { ScriptLocator } from './script-locator';
  * its stack comes last.
  */
 export class JobFileFinder {
-  private readonly exports = new ExportLocator();
   private readonly scripts = new ScriptLocator();
   private readonly entry = appEntry();
 
-  /** @param pool the pool's name, for messages (`null`: the default pool) */
-  constructor(private readonly pool: string | null) {}
+  /**
+   * @param pool the pool's name, for messages (`null`: the default pool)
+   * @param exports the CommonJS cache's index, shared by every pool of the app so that it is built once
+   */
+  constructor(
+    private readonly pool: string | null,
+    private readonly exports = new ExportLocator(),
+  ) {}
 
   find(type: Function, role: string, declaredIn: string | undefined): ExportRef {
     const cached = this.exports.find(type);

@@ -3,10 +3,9 @@
  * class and own properties, so the worker encodes what the caller needs and the main thread rebuilds an
  * error with the same name, message, stack and properties, on the right prototype where that is known.
  */
-import * as nestCommon from '@nestjs/common';
-import { HttpException } from '@nestjs/common';
 import { types } from 'node:util';
 import * as poolErrors from '../errors';
+import { httpErrorPrototype, isHttpError } from './http-errors';
 import { findUnreadable } from './value-walk';
 
 export interface EncodedError {
@@ -95,7 +94,7 @@ function encodeErrorObject(error: Error, depth: number): EncodedError {
   const stack = read(error, 'stack');
   let http: true | undefined;
   try {
-    http = error instanceof HttpException || undefined;
+    http = isHttpError(error) || undefined;
   } catch {
     http = undefined;
   }
@@ -174,10 +173,7 @@ function prototypeFor(encoded: EncodedError): object {
       ? (candidate.prototype as object)
       : undefined;
   };
-  if (encoded.http) {
-    const nestClass = byName(nestCommon as unknown as Record<string, unknown>);
-    return nestClass instanceof HttpException ? nestClass : HttpException.prototype;
-  }
+  if (encoded.http) return httpErrorPrototype(encoded.name);
   return (
     byName(poolErrors as unknown as Record<string, unknown>) ??
     GLOBAL_ERRORS[encoded.name]?.prototype ??

@@ -4,10 +4,10 @@
  */
 import { Module, type INestApplicationContext, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { PoolModule } from '../pool.module';
 import type { WorkerCatalog, WorkerLoader } from '../protocol/messages';
 import { withBootPhase } from './boot-phase';
 import { JobFileLoader } from './job-file-loader';
+import { WorkerPoolsModule } from './worker-pools.module';
 
 export interface WorkerContext {
   readonly app: INestApplicationContext;
@@ -27,9 +27,7 @@ export async function bootWorkerContext(
   for (const job of catalog.jobs) jobTypes.push([job.key, await files.load(job.ref)]);
 
   // The app's pools, unusable here, keep providers and controllers of the job modules that inject one bootable.
-  const pools = catalog.pools.map((name) => PoolModule.forRoot(name === null ? {} : { name }));
-
-  @Module({ imports: [...modules, ...pools] })
+  @Module({ imports: [...modules, WorkerPoolsModule.forPools(catalog.pools)] })
   class PoolWorkerModule {}
 
   let app: INestApplicationContext;

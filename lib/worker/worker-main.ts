@@ -5,11 +5,14 @@ import './compile-cache';
 import type { LogLevel } from '@nestjs/common';
 import { workerData } from 'node:worker_threads';
 import { JobContext } from '../jobs/job-context';
+import { shareNestHttpErrors } from '../nest-http-errors';
 import { encodeError } from '../protocol/error-codec';
 import type { InstructionBatch, WorkerBootData } from '../protocol/messages';
 import { ForwardingLogger } from './forwarding-logger';
 import { JobRunner } from './job-runner';
 import { bootWorkerContext, type WorkerContext } from './worker-context';
+
+shareNestHttpErrors(); // before any job can throw an HttpException
 
 const { port, catalog, logLevels, retireAboveHeapMb, lanes, loader } = workerData as WorkerBootData;
 
