@@ -5,6 +5,8 @@
  * Plain TypeScript on purpose: no Nest here, so the same protocol can serve other front ends.
  */
 import type { LogLevel } from '@nestjs/common';
+import { JobArgumentError } from '../errors/job-argument.error';
+import { JobCancelledError } from '../errors/job-cancelled.error';
 import { JobPanicError } from '../errors/job-panic.error';
 import { JobQueueTimeoutError } from '../errors/job-queue-timeout.error';
 import { JobTimeoutError } from '../errors/job-timeout.error';
@@ -102,6 +104,7 @@ export class Supervisor implements WorkerListener {
       killing: () => this.kill !== undefined,
       started: (worker, job) => this.started(worker, job),
       checkSaturation: () => this.checkSaturation(),
+      unsendable: (job, error) => this.unsendable(job, error),
     });
     this.journal = new JobJournal(options.onEvent, options.eventsObserved);
   }
@@ -127,9 +130,10 @@ export class Supervisor implements WorkerListener {
     const worker = this.idle.pop();
     if (worker !== undefined) {
       // (A worker is idle only while the queue is empty: there is nothing to send it ahead.)
+      job.mustMoveTo('sending');
       if (this.dispatcher.dispatch(worker, [job]) === 1) return;
-      this.idle.push(worker);
-      return this.notifyIfDrained();
+      // Its failure ran caller code, which may have queued jobs meanwhile: the worker takes them, or is parked.
+      return this.feed(worker);
     }
     const { maxQueue } = this.options;
     if (maxQueue !== undefined && this.waiting() >= maxQueue) {
@@ -144,41 +148,52 @@ export class Supervisor implements WorkerListener {
   /**
    * Cancels a job: a queued one leaves the queue, a prefetched one is taken back from its worker; a running
    * one is told to stop (its AbortSignal aborts) and, if it has not stopped within `cancelGrace`, its worker is
-   * terminated and replaced. With `error`, the caller gets that error; without, the caller has gone.
+   * terminated and replaced. With `error`, the caller gets that error; without, the caller has gone. A job is
+   * cancelled once: a second cancel (its own teardown, run from inside its failure) changes nothing. Its state
+   * changes before anyone hears of it, as the caller's and event subscribers' code may cancel it again.
    */
   cancel(job: Job, error?: Error): void {
-    const { state } = job;
-    if (!job.closed && (state === 'queued' || state === 'prefetched' || state === 'running')) {
-      // With an error (a timeout) the job failed; without one, its caller has gone.
-      if (error) this.journal.failed(job, error);
-      else this.journal.cancelled(job);
-    }
+    if (job.closed || job.cancelled) return;
+    // Not yet queued, or already ended: its outcome is on its way, or it was refused.
+    if (job.state === 'new' || job.state === 'ended' || job.state === 'withdrawn') return;
+    job.cancelled = true;
+    const withdrawn = this.withdrawOrStop(job);
+    // An AbortSignal is its caller giving up, as unsubscribing is; a timeout is a failure.
+    if (error && !(error instanceof JobCancelledError)) this.journal.failed(job, error);
+    else this.journal.cancelled(job);
     if (error) job.fail(error);
-    job.closed = true;
-    if (state === 'queued') {
-      job.state = 'withdrawn';
-      clearTimeout(job.timer);
-      this.dispatcher.forgetQueued();
+    else job.closed = true;
+    if (withdrawn) {
       this.checkSaturation();
-      return this.notifyIfDrained();
+      this.notifyIfDrained();
     }
-    if (state === 'prefetched') {
-      const holder = this.workers.find((w) => w.prefetched.includes(job));
-      if (holder !== undefined && this.dispatcher.reclaim(holder, job)) {
-        job.state = 'withdrawn';
-        clearTimeout(job.timer);
-        this.checkSaturation();
-        return this.notifyIfDrained();
+  }
+
+  /** Takes a cancelled job back if it has not started; else tells its worker to stop it. True if taken back. */
+  private withdrawOrStop(job: Job): boolean {
+    switch (job.state) {
+      case 'queued':
+        return this.dispatcher.withdrawQueued(job);
+      case 'sending':
+        // Taken off the queue by a dispatch that is running caller code: it is not sent.
+        return job.moveTo('withdrawn');
+      case 'prefetched': {
+        const holder = this.workers.find((w) => w.prefetched.includes(job));
+        if (holder !== undefined && this.dispatcher.reclaim(holder, job)) return job.moveTo('withdrawn');
+        // Its worker has started it already: tell it to stop; the grace period starts once it is its current job.
+        holder?.send({ kind: 'cancel', id: job.id });
+        return false;
       }
-      // Its worker has started it already: tell it to stop; the grace period starts once it is its current job.
-      job.cancelSent = true;
-      holder?.send({ kind: 'cancel', id: job.id });
-      return;
-    }
-    const worker = state === 'running' ? this.workers.find((w) => w.job === job) : undefined;
-    if (worker && !worker.cancelTimer) {
-      worker.send({ kind: 'cancel', id: job.id });
-      this.armCancelGrace(worker, job);
+      case 'running': {
+        const worker = this.workers.find((w) => w.job === job);
+        if (worker && !worker.cancelTimer) {
+          worker.send({ kind: 'cancel', id: job.id });
+          this.armCancelGrace(worker, job);
+        }
+        return false;
+      }
+      default:
+        return false;
     }
   }
 
@@ -375,7 +390,8 @@ export class Supervisor implements WorkerListener {
   /** The worker has started its first prefetched job: it is now its current one (topped up in onStatusesHandled). */
   private promote(worker: WorkerHandle): void {
     const job = this.dispatcher.promote(worker);
-    if (job.cancelSent) this.armCancelGrace(worker, job);
+    // Cancelled once its worker had started it: it was told to stop then.
+    if (job.cancelled) this.armCancelGrace(worker, job);
   }
 
   private spawn(): WorkerHandle {
@@ -391,12 +407,14 @@ export class Supervisor implements WorkerListener {
     this.checkSaturation();
   }
 
-  private armQueueTimeout(job: Job): void {
+  private armQueueTimeout(job: Job, ms = job.settings.queueTimeout): void {
     const { queueTimeout } = job.settings;
-    if (queueTimeout === undefined || queueTimeout > MAX_TIMER_MS) return;
-    job.timer = setTimeout(() => {
+    if (ms === undefined || queueTimeout === undefined || ms > MAX_TIMER_MS) return;
+    job.arm(ms, () => {
       if (job.state !== 'queued' && job.state !== 'prefetched') return;
       const waited = Date.now() - job.queuedAt;
+      // As for run timeouts (timedOut): a timer may fire a millisecond before Date.now() says the time is up.
+      if (waited < queueTimeout) return this.armQueueTimeout(job, queueTimeout - waited);
       this.cancel(
         job,
         new JobQueueTimeoutError(
@@ -404,8 +422,7 @@ export class Supervisor implements WorkerListener {
           waited,
         ),
       );
-    }, queueTimeout);
-    job.timer.unref();
+    });
   }
 
   /** Accounts for a job its worker has started: wait time, event, run timeout. */
@@ -415,13 +432,9 @@ export class Supervisor implements WorkerListener {
     job.startedClock = performance.now();
     if (job.queuedAt === 0) job.queuedAt = job.startedAt;
     this.journal.started(job, worker.id, job.startedAt - job.queuedAt);
-    clearTimeout(job.timer);
-    job.timer = undefined;
+    // (Its queue timeout was cleared when it moved to `running`.)
     const { timeout } = job.settings;
-    if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
-      job.timer = setTimeout(() => this.timedOut(job, timeout), timeout);
-      job.timer.unref();
-    }
+    if (timeout !== undefined && timeout <= MAX_TIMER_MS) job.arm(timeout, () => this.timedOut(job, timeout));
   }
 
   private timedOut(job: Job, timeout: number): void {
@@ -429,8 +442,7 @@ export class Supervisor implements WorkerListener {
     const ran = Date.now() - job.startedAt;
     if (ran < timeout) {
       // Timers run on a clock of their own and can fire a millisecond before Date.now() says the time is up.
-      job.timer = setTimeout(() => this.timedOut(job, timeout), timeout - ran);
-      job.timer.unref();
+      job.arm(timeout - ran, () => this.timedOut(job, timeout));
       return;
     }
     const waited = job.startedAt - job.queuedAt;
@@ -448,9 +460,7 @@ export class Supervisor implements WorkerListener {
   private endRun(worker: WorkerHandle): Job | undefined {
     const job = worker.dropJob();
     if (!job) return undefined;
-    clearTimeout(job.timer);
-    job.timer = undefined;
-    job.state = 'ended';
+    job.mustMoveTo('ended');
     clearTimeout(worker.cancelTimer);
     worker.cancelTimer = undefined;
     this.busy--;
@@ -621,8 +631,6 @@ export class Supervisor implements WorkerListener {
   private failQueued(reason: (job: Job) => Error): number {
     const jobs = this.dispatcher.drainQueue();
     for (const job of jobs) {
-      clearTimeout(job.timer);
-      job.state = 'withdrawn';
       const error = reason(job);
       this.journal.failed(job, error);
       job.fail(error);
@@ -632,7 +640,18 @@ export class Supervisor implements WorkerListener {
   }
 
   private refuse(job: Job, error: Error): void {
+    job.mustMoveTo('ended');
     this.journal.refused(job, error);
+    job.fail(error);
+  }
+
+  /** A job whose arguments could not be posted to a worker fails with a JobArgumentError, counted as failed. */
+  private unsendable(job: Job, cause: unknown): void {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const error = new JobArgumentError(`${job.label}: an argument cannot be sent to a worker: ${reason}`, 'args', {
+      cause,
+    });
+    this.journal.failed(job, error);
     job.fail(error);
   }
 

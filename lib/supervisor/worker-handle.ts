@@ -135,13 +135,13 @@ export class WorkerHandle {
     let first = 0;
     if (this.job === undefined) {
       this.job = jobs[0];
-      jobs[0].state = 'running';
+      jobs[0].mustMoveTo('running');
       this.state = 'busy';
       this.thread.ref();
       first = 1;
     }
     for (let i = first; i < jobs.length; i++) {
-      jobs[i].state = 'prefetched';
+      jobs[i].mustMoveTo('prefetched');
       this.prefetched.push(jobs[i]);
     }
   }
@@ -183,7 +183,7 @@ export class WorkerHandle {
   /** After `dropJob`: the first prefetched job, which the worker starts next, becomes its current one. */
   advance(): Job | undefined {
     this.job = this.prefetched.shift();
-    if (this.job) this.job.state = 'running';
+    this.job?.mustMoveTo('running');
     return this.job;
   }
 
