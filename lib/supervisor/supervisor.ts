@@ -363,9 +363,14 @@ export class Supervisor implements WorkerListener {
       this.dispatcher.takeBackPrefetched(worker);
       if (worker.prefetched.length > 0) worker.retiring = true;
     }
+    // Read after its thread ended (WorkerHandle's exit): of the jobs sent ahead, only those it started stay its.
+    const gone = worker.state === 'exited';
+    if (gone) this.dispatcher.takeBackPrefetched(worker);
     // The worker goes on before the caller hears of this job: it need not wait on caller code.
     if (worker.prefetched.length > 0) {
       this.promote(worker);
+    } else if (gone) {
+      // onExit, next, judges the worker.
     } else if (this.kill) {
       worker.setIdle();
       this.idle.push(worker);
@@ -469,7 +474,8 @@ export class Supervisor implements WorkerListener {
 
   /** Gives a free worker the next queued job (and one to prefetch), or a job waiting behind another worker, or parks it. */
   private feed(worker: WorkerHandle): void {
-    if (this.dispatcher.feed(worker)) return;
+    // (A status read after its thread ended: onExit, next, replaces it.)
+    if (worker.state === 'exited' || this.dispatcher.feed(worker)) return;
     worker.setIdle();
     this.idle.push(worker);
     this.checkSaturation();

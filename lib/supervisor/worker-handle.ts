@@ -100,6 +100,9 @@ export class WorkerHandle {
     this.exited = new Promise((resolve) => {
       this.thread.once('exit', (code) => {
         this.state = 'exited';
+        // A busy main thread hears of the exit before the statuses the worker posted first: they are judged
+        // now, so that a job it finished is not taken for one that died with it.
+        this.receiveAll(listener);
         this.port.close();
         listener.onExit(this, { code, error: this.uncaught, requested: this.stopRequested });
         resolve();
@@ -192,6 +195,13 @@ export class WorkerHandle {
     for (let i = 0; i < MAX_STATUSES_PER_TURN && this.state !== 'exited'; i++) {
       const received = receiveMessageOnPort(this.port);
       if (!received) return;
+      listener.onStatus(this, received.message as Status);
+    }
+  }
+
+  /** Handles every status left on its channel once its thread has ended (nothing more can arrive). */
+  private receiveAll(listener: WorkerListener): void {
+    for (let received = receiveMessageOnPort(this.port); received; received = receiveMessageOnPort(this.port)) {
       listener.onStatus(this, received.message as Status);
     }
   }
