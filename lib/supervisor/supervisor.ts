@@ -537,12 +537,16 @@ export class Supervisor implements WorkerListener {
     }
     this.bootFailuresInARow++;
     const live = this.workers.some((w) => w.state === 'idle' || w.state === 'busy');
-    this.options.logger.error(`${error.message}${live ? '' : '; no worker is left to run the queued jobs'}`);
-    if (!live) this.failQueued(() => error);
     const slot = this.workers.indexOf(worker);
-    if (slot < 0 || (this.state !== 'running' && this.state !== 'starting')) return;
+    const retry = slot >= 0 && (this.state === 'running' || this.state === 'starting');
     // Back off, so a job module that cannot boot does not spin the CPU in a respawn loop.
     const delay = Math.min(RESPAWN_BACKOFF_MS.first * 2 ** (this.bootFailuresInARow - 1), RESPAWN_BACKOFF_MS.max);
+    // The delay is logged: the operator sees the backoff, and a test can read it rather than time it.
+    this.options.logger.error(
+      `${error.message}${live ? '' : '; no worker is left to run the queued jobs'}${retry ? `; retrying in ${delay} ms` : ''}`,
+    );
+    if (!live) this.failQueued(() => error);
+    if (!retry) return;
     const timer = setTimeout(() => {
       this.respawnTimers.delete(timer);
       if (this.workers[slot] !== worker || (this.state !== 'running' && this.state !== 'starting')) return;
