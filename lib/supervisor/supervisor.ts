@@ -8,8 +8,6 @@ import type { LogLevel } from '@nestjs/common';
 import { JobArgumentError } from '../errors/job-argument.error';
 import { JobCancelledError } from '../errors/job-cancelled.error';
 import { JobPanicError } from '../errors/job-panic.error';
-import { JobQueueTimeoutError } from '../errors/job-queue-timeout.error';
-import { JobTimeoutError } from '../errors/job-timeout.error';
 import { PoolClosedError } from '../errors/pool-closed.error';
 import { PoolKilledError } from '../errors/pool-killed.error';
 import { PoolQueueFullError } from '../errors/pool-queue-full.error';
@@ -25,6 +23,7 @@ import { STREAM_WINDOW, type Status } from '../protocol/messages';
 import { Dispatcher } from './dispatcher';
 import type { Job } from './job';
 import { JobJournal } from './job-journal';
+import { armQueueTimeout, armRunTimeout, MAX_TIMER_MS } from './job-timeouts';
 import { WorkerHandle, type WorkerExit, type WorkerListener, type WorkerSpec } from './worker-handle';
 
 export interface SupervisorLogger {
@@ -70,7 +69,6 @@ export interface WorkerLogRecord {
 }
 
 const RESPAWN_BACKOFF_MS = { first: 100, max: 5_000 };
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Stream items the caller takes before the worker is granted as many more. */
 const PULL_BATCH = STREAM_WINDOW / 2;
 
@@ -408,26 +406,8 @@ export class Supervisor implements WorkerListener {
     job.queuedAt = Date.now();
     this.dispatcher.enqueue(job);
     this.journal.queued(job);
-    this.armQueueTimeout(job);
+    armQueueTimeout(job, (error) => this.cancel(job, error));
     this.checkSaturation();
-  }
-
-  private armQueueTimeout(job: Job, ms = job.settings.queueTimeout): void {
-    const { queueTimeout } = job.settings;
-    if (ms === undefined || queueTimeout === undefined || ms > MAX_TIMER_MS) return;
-    job.arm(ms, () => {
-      if (job.state !== 'queued' && job.state !== 'prefetched') return;
-      const waited = Date.now() - job.queuedAt;
-      // As for run timeouts (timedOut): a timer may fire a millisecond before Date.now() says the time is up.
-      if (waited < queueTimeout) return this.armQueueTimeout(job, queueTimeout - waited);
-      this.cancel(
-        job,
-        new JobQueueTimeoutError(
-          `${job.label} waited ${waited} ms in the queue without a free worker (queueTimeout ${queueTimeout} ms)`,
-          waited,
-        ),
-      );
-    });
   }
 
   /** Accounts for a job its worker has started: wait time, event, run timeout. */
@@ -438,27 +418,7 @@ export class Supervisor implements WorkerListener {
     if (job.queuedAt === 0) job.queuedAt = job.startedAt;
     this.journal.started(job, worker.id, job.startedAt - job.queuedAt);
     // (Its queue timeout was cleared when it moved to `running`.)
-    const { timeout } = job.settings;
-    if (timeout !== undefined && timeout <= MAX_TIMER_MS) job.arm(timeout, () => this.timedOut(job, timeout));
-  }
-
-  private timedOut(job: Job, timeout: number): void {
-    if (job.state !== 'running') return;
-    const ran = Date.now() - job.startedAt;
-    if (ran < timeout) {
-      // Timers run on a clock of their own and can fire a millisecond before Date.now() says the time is up.
-      job.arm(timeout - ran, () => this.timedOut(job, timeout));
-      return;
-    }
-    const waited = job.startedAt - job.queuedAt;
-    this.cancel(
-      job,
-      new JobTimeoutError(
-        `${job.label} timed out after running for ${ran} ms (timeout ${timeout} ms; it had waited ${waited} ms in the queue)`,
-        ran,
-        waited,
-      ),
-    );
+    armRunTimeout(job, (error) => this.cancel(job, error));
   }
 
   /** The worker no longer runs its job (it ended, or was given up on): returns that job. */
