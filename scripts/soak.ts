@@ -16,7 +16,10 @@
  *   --max-growth-mb N   heap or RSS growth (after GC, start to end) above which the run fails (default 64)
  *
  * Besides results and errors, the mix has cooperative jobs that stop on their signal: cancelled mid-run by
- * unsubscribing (they must get no notification) or by an AbortSignal (one JobCancelledError), or timed out.
+ * unsubscribing (they must get no notification) or by an AbortSignal (one JobCancelledError), or timed out;
+ * and jobs aborted while still queued (one JobCancelledError) or given a queue timeout of a few ms (their value,
+ * or one JobQueueTimeoutError). At the end the queue must be empty and `stats().jobs` must add up to the jobs
+ * submitted. The seed is printed first: replay a failing run with `--seed`.
  *
  * Memory is sampled after a warm-up and at the end, each after a full GC when --expose-gc is given (the npm
  * script gives it). RSS includes the workers, which are threads of this process. Exit code: 0 when every
@@ -28,7 +31,15 @@ import { NestFactory } from '@nestjs/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Observable } from 'rxjs';
-import { JobCancelledError, JobPanicError, JobTimeoutError, PanicSwitch, Pool, PoolModule } from '../lib';
+import {
+  JobCancelledError,
+  JobPanicError,
+  JobQueueTimeoutError,
+  JobTimeoutError,
+  PanicSwitch,
+  Pool,
+  PoolModule,
+} from '../lib';
 import { ChaosJobs, ChaosModule, prng, started } from '../test/fixtures/chaos.jobs';
 
 const { values: argv } = parseArgs({
@@ -79,7 +90,9 @@ type Kind =
   | 'cooperativeUnsubscribed'
   | 'cooperativeAborted'
   | 'endlessTimeout'
-  | 'endlessAborted';
+  | 'endlessAborted'
+  | 'abortedQueued'
+  | 'queueTimedOut';
 const PANIC_KINDS: readonly Kind[] = ['exit', 'timer', 'oom'];
 const FAULT_KINDS: readonly Kind[] = ['exit', 'endlessTimeout', 'timer', 'endlessAborted', 'oom'];
 /** Run timeouts of the jobs that get one. */
@@ -93,6 +106,7 @@ const counts = {
   failed: 0,
   panicked: 0,
   timedOut: 0,
+  queueTimedOut: 0,
   cancelled: 0,
   withdrawn: 0,
   wrong: 0,
@@ -144,6 +158,10 @@ function observe(pool: Pool, kind: Kind, n: number, flag: Int32Array, signal: Ab
       return pool.with({ timeout: TIMEOUT.endlessTimeout }).execute(ChaosJobs, 'spinForever', flag, 0);
     case 'endlessAborted':
       return pool.with({ signal }).execute(ChaosJobs, 'spinForever', flag, 0);
+    case 'abortedQueued':
+      return pool.with({ signal }).execute(ChaosJobs, 'ok', null, n, n);
+    case 'queueTimedOut':
+      return pool.with({ queueTimeout: 1 + (n % 5) }).execute(ChaosJobs, 'ok', null, n, n);
   }
 }
 
@@ -160,7 +178,10 @@ function rightError(kind: Kind, error: unknown, reason: Error): boolean {
       return error instanceof JobTimeoutError && error.ranMs >= TIMEOUT[kind] - EARLY_TIMER_SLACK_MS;
     case 'cooperativeAborted':
     case 'endlessAborted':
+    case 'abortedQueued':
       return error instanceof JobCancelledError && error.cause === reason;
+    case 'queueTimedOut':
+      return error instanceof JobQueueTimeoutError;
     default:
       return false;
   }
@@ -189,7 +210,7 @@ function runJob(pool: Pool, kind: Kind, n: number): Promise<void> {
       complete: () => {
         if (++ends > 1) return wrong('ended twice');
         if (silent) return wrong('completed after unsubscribing');
-        if (['ok', 'okLater', 'fn'].includes(kind)) counts.completed++;
+        if (['ok', 'okLater', 'fn', 'queueTimedOut'].includes(kind)) counts.completed++;
         else wrong('completed');
         resolve();
       },
@@ -198,6 +219,7 @@ function runJob(pool: Pool, kind: Kind, n: number): Promise<void> {
         if (silent) return wrong(`failed after unsubscribing: ${(error as Error).message}`);
         if (error instanceof JobPanicError) counts.panicked++;
         else if (error instanceof JobTimeoutError) counts.timedOut++;
+        else if (error instanceof JobQueueTimeoutError) counts.queueTimedOut++;
         else if (error instanceof JobCancelledError) counts.cancelled++;
         else counts.failed++;
         if (!rightError(kind, error, reason)) {
@@ -219,6 +241,9 @@ function runJob(pool: Pool, kind: Kind, n: number): Promise<void> {
       });
     } else if (kind === 'cooperativeAborted' || kind === 'endlessAborted') {
       void started(flag, 0).then(() => controller.abort(reason));
+    } else if (kind === 'abortedQueued') {
+      // At once: with 64 jobs in flight on a few workers, it is almost always still queued.
+      controller.abort(reason);
     }
   });
 }
@@ -229,7 +254,9 @@ async function main(): Promise<void> {
   const random = prng(SEED);
   const pick = (): Kind => {
     const r = random();
-    if (r < 0.6) return 'ok';
+    if (r < 0.56) return 'ok';
+    if (r < 0.58) return 'abortedQueued';
+    if (r < 0.6) return 'queueTimedOut';
     if (r < 0.7) return 'okLater';
     if (r < 0.75) return 'fn';
     if (r < 0.85) return 'fail';
@@ -243,6 +270,7 @@ async function main(): Promise<void> {
   // Warm-up: let the workers and the main thread reach a steady state before the first memory sample.
   await Promise.all(Array.from({ length: 2_000 }, (_, n) => runJob(pool, 'ok', n)));
   Object.assign(counts, { submitted: 0, completed: 0 });
+  const statsBefore = pool.stats().jobs;
   const start = await memory();
   const startedAt = Date.now();
   const deadline = startedAt + SECONDS * 1_000;
@@ -279,6 +307,11 @@ async function main(): Promise<void> {
   const fullDeadline = Date.now() + 30_000;
   while (pool.status().idle < SIZE && Date.now() < fullDeadline) await sleep(50);
   const status = pool.status();
+  const statsNow = pool.stats().jobs;
+  const counted = (Object.keys(statsNow) as (keyof typeof statsNow)[]).reduce(
+    (sum, key) => sum + statsNow[key] - statsBefore[key],
+    0,
+  );
   const end = await memory();
   await app.close();
 
@@ -289,18 +322,22 @@ async function main(): Promise<void> {
   console.log(
     `done in ${seconds.toFixed(1)} s: submitted ${counts.submitted}, completed ${counts.completed}, ` +
       `failed ${counts.failed}, panicked ${counts.panicked}, timed out ${counts.timedOut}, ` +
-      `cancelled ${counts.cancelled}, withdrawn ${counts.withdrawn}, ` +
+      `queue timed out ${counts.queueTimedOut}, cancelled ${counts.cancelled}, withdrawn ${counts.withdrawn}, ` +
       `wrong outcomes ${counts.wrong}`,
   );
-  console.log(`pool: respawns ${status.respawns}, panics ${status.panics}, idle ${status.idle}/${status.size}`);
+  console.log(`stats: ${JSON.stringify(statsNow)}; counted ${counted} of ${counts.submitted} submitted`);
+  console.log(
+    `pool: respawns ${status.respawns}, panics ${status.panics}, idle ${status.idle}/${status.size}, ` +
+      `queued ${status.queued}`,
+  );
   console.log(`end:   heap ${end.heapMb} MB, rss ${end.rssMb} MB`);
   console.log(
     `growth: heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth} MB, rss ${rssGrowth >= 0 ? '+' : ''}${rssGrowth} MB ` +
       `(limit ${MAX_GROWTH_MB} MB${(globalThis as { gc?: unknown }).gc ? '' : '; run with --expose-gc for exact figures'})`,
   );
   for (const example of wrongExamples) console.log(`  wrong: ${example}`);
-  const ok = counts.wrong === 0 && !grew && status.idle === SIZE;
-  console.log(ok ? 'PASS' : 'FAIL');
+  const ok = counts.wrong === 0 && !grew && status.idle === SIZE && status.queued === 0 && counted === counts.submitted;
+  console.log(ok ? 'PASS' : `FAIL (replay: --seed ${SEED})`);
   process.exitCode = ok ? 0 : 1;
 }
 

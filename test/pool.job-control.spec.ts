@@ -9,6 +9,7 @@ import {
   transfer,
   type JobTimeoutError as TimeoutErrorType,
 } from '../lib';
+import { ChaosJobs, ChaosModule, raise } from './fixtures/chaos.jobs';
 import { ControlJobs, ControlModule } from './fixtures/control.jobs';
 import { startPoolApp, type PoolApp } from './fixtures/pool-app';
 import { settle } from './fixtures/settle';
@@ -87,23 +88,33 @@ describe('job control', () => {
     });
 
     it('counts the run, not the wait in the queue', async () => {
-      const single = await startPoolApp({ size: 1 }, [ControlModule]);
+      const single = await startPoolApp({ size: 1 }, [ControlModule, ChaosModule]);
       try {
-        const blocker = firstValueFrom(single.pool.execute(ControlJobs, 'spin', 600));
-        // Waits about 600 ms behind the blocker, then runs for about 50: within its 300 ms timeout.
-        const patient = settle(single.pool.with({ timeout: 300 }).execute(ControlJobs, 'spin', 50));
+        const gate = shared(1);
+        const blocker = firstValueFrom(single.pool.execute(ChaosJobs, 'awaitSignal', null, 0, gate, 0, 30_000));
+        // Waits behind the blocker for longer than its 1 s timeout, then runs for a moment.
+        const patient = settle(single.pool.with({ timeout: 1_000 }).execute(ChaosJobs, 'ok', null, 0, 'done'));
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        raise(gate);
         await blocker;
-        expect((await patient).completed).toBe(true);
+        expect(await patient).toEqual({ values: ['done'], completed: true });
+        // The pool's own record: it did wait longer than its timeout.
+        expect(single.pool.stats().waitMs.max).toBeGreaterThanOrEqual(1_000);
       } finally {
         await single.app.close();
       }
     });
 
     it('bounds the wait in the queue separately, with JobQueueTimeoutError', async () => {
-      const single = await startPoolApp({ size: 1, queueTimeout: 100 }, [ControlModule]);
+      const single = await startPoolApp({ size: 1, queueTimeout: 100 }, [ControlModule, ChaosModule]);
       try {
-        const blocker = firstValueFrom(single.pool.with({ queueTimeout: 5_000 }).execute(ControlJobs, 'spin', 500));
+        // Held until the queued job has timed out, however late its timer fires on a loaded machine.
+        const gate = shared(1);
+        const blocker = firstValueFrom(
+          single.pool.with({ queueTimeout: 5_000 }).execute(ChaosJobs, 'awaitSignal', null, 0, gate, 0, 30_000),
+        );
         const { error } = await settle(single.pool.execute(ControlJobs, 'spin', 1));
+        raise(gate);
         expect(error).toBeInstanceOf(JobQueueTimeoutError);
         expect((error as JobQueueTimeoutError).waitedMs).toBeGreaterThanOrEqual(100);
         expect((error as Error).message).toMatch(

@@ -2,8 +2,11 @@ import { NotFoundException } from '@nestjs/common';
 import { firstValueFrom, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { threadId } from 'node:worker_threads';
 import { JobArgumentError, JobResultError, UnknownJobError, type Pool } from '../lib';
-import { BehaviourJobs, QuotaError, type Span } from './fixtures/behaviour.jobs';
+import { BehaviourJobs, QuotaError } from './fixtures/behaviour.jobs';
+import { BehaviourModule } from './fixtures/behaviour.module';
+import { ChaosJobs, ChaosModule, raise, started } from './fixtures/chaos.jobs';
 import { startPoolApp, type PoolApp } from './fixtures/pool-app';
+import { PrimesModule } from './fixtures/primes.module';
 import { settle } from './fixtures/settle';
 import { PrimesJobs } from './fixtures/primes.jobs';
 
@@ -14,7 +17,7 @@ describe('Pool.execute', () => {
   let pool: Pool;
 
   beforeAll(async () => {
-    ({ app, pool } = await startPoolApp({ size: SIZE }));
+    ({ app, pool } = await startPoolApp({ size: SIZE }, [BehaviourModule, PrimesModule, ChaosModule]));
   });
 
   afterAll(async () => {
@@ -49,14 +52,17 @@ describe('Pool.execute', () => {
   });
 
   it('runs N slow jobs on a pool of N at the same time', async () => {
-    const spans = await Promise.all(
-      Array.from({ length: SIZE }, () => firstValueFrom(pool.execute(BehaviourJobs, 'hold', 400))),
+    // Each job holds its worker until all N have started: they can only all be released if they overlap.
+    // (Judged by the jobs' own marks, not wall-clock spans, which a descheduled thread would stretch.)
+    const runs = new Int32Array(new SharedArrayBuffer(4 * SIZE));
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const held = Array.from({ length: SIZE }, (_, i) =>
+      firstValueFrom(pool.execute(ChaosJobs, 'awaitSignal', runs, i, gate, 0, 30_000)),
     );
-    // Every job started before any of them ended: they overlapped, one per worker.
-    const lastStart = Math.max(...spans.map((span: Span) => span.start));
-    const firstEnd = Math.min(...spans.map((span: Span) => span.end));
-    expect(lastStart).toBeLessThan(firstEnd);
-    expect(new Set(spans.map((span) => span.threadId)).size).toBe(SIZE);
+    await Promise.all(Array.from({ length: SIZE }, (_, i) => started(runs, i)));
+    expect(pool.status()).toMatchObject({ busy: SIZE, idle: 0 });
+    raise(gate);
+    expect(await Promise.all(held)).toEqual(new Array(SIZE).fill('signalled'));
   });
 
   it('completes a queue of 10 × size jobs, each exactly once', async () => {

@@ -21,7 +21,10 @@ export interface PoolStats {
   readonly jobs: {
     /** Ended with a result. */
     readonly completed: number;
-    /** Ended with an error of their own, a timeout, or a refusal after they were queued. */
+    /**
+     * Ended with an error of their own, a timeout (run or queue), arguments that could not be posted to a worker,
+     * or a refusal after they were queued. Every job the pool accepted is in exactly one of these counters.
+     */
     readonly failed: number;
     /** Killed their worker. */
     readonly panicked: number;

@@ -1,4 +1,3 @@
-import { JobArgumentError } from '../errors/job-argument.error';
 import type { Job } from './job';
 import { JobQueue } from './job-queue';
 import { PrefetchDepth } from './prefetch-depth';
@@ -18,6 +17,8 @@ export interface DispatcherOptions {
   readonly started: (worker: WorkerHandle, job: Job) => void;
   /** The number of jobs waiting has changed. */
   readonly checkSaturation: () => void;
+  /** `job` could not be sent (`error`, a DataCloneError or a moved transfer): it has ended, unstarted. */
+  readonly unsendable: (job: Job, error: unknown) => void;
 }
 
 /**
@@ -49,9 +50,9 @@ export class Dispatcher {
     this.queue.push(job);
   }
 
-  /** Accounts for a queued job that has been withdrawn. */
-  forgetQueued(): void {
-    this.queue.forget();
+  /** Withdraws `job` if it is queued; returns whether it was. */
+  withdrawQueued(job: Job): boolean {
+    return this.queue.withdraw(job);
   }
 
   /** Empties the queue, returning the jobs that were still queued, in submission order. */
@@ -65,25 +66,32 @@ export class Dispatcher {
   }
 
   /**
-   * Sends jobs to a worker in one message: an idle worker runs the first now, the rest wait behind its current
-   * job (prefetched). If the message cannot be sent, each job is sent alone, so that one whose arguments cannot
-   * be sent fails alone. Returns how many were sent.
+   * Sends jobs (`sending`: taken off the queue or from another worker) to a worker in one message: an idle
+   * worker runs the first now, the rest wait behind its current job (prefetched). If the message cannot be
+   * sent, each job is sent alone, so that one whose arguments cannot be sent fails alone; those are reported
+   * once every job has its state, as reporting runs caller code. Returns how many were sent.
    */
   dispatch(worker: WorkerHandle, jobs: Job[]): number {
+    const unsendable: [Job, unknown][] = [];
+    const sent = this.send(worker, jobs, unsendable);
+    for (const [job, error] of unsendable) this.options.unsendable(job, error);
+    return sent;
+  }
+
+  private send(worker: WorkerHandle, jobs: Job[], unsendable: [Job, unknown][]): number {
     const idle = worker.job === undefined;
     try {
       worker.assign(jobs);
     } catch (error) {
-      if (jobs.length > 1) return jobs.reduce((sent, job) => sent + this.dispatch(worker, [job]), 0);
-      const [job] = jobs;
-      job.state = 'ended';
-      clearTimeout(job.timer);
-      const reason = (error as Error).message;
-      job.fail(
-        new JobArgumentError(`${job.label}: an argument cannot be sent to a worker: ${reason}`, 'args', {
-          cause: error,
-        }),
-      );
+      if (jobs.length > 1) {
+        // A job cancelled meanwhile (by code run from an event) is withdrawn: it is not sent.
+        return jobs.reduce(
+          (sent, job) => sent + (job.state === 'sending' ? this.send(worker, [job], unsendable) : 0),
+          0,
+        );
+      }
+      jobs[0].mustMoveTo('ended');
+      unsendable.push([jobs[0], error]);
       return 0;
     }
     if (idle) this.options.started(worker, jobs[0]);
@@ -147,10 +155,7 @@ export class Dispatcher {
   forgetStarted(worker: WorkerHandle): Job[] {
     const jobs = worker.prefetched.splice(0);
     this.prefetched -= jobs.length;
-    for (const job of jobs) {
-      clearTimeout(job.timer);
-      job.state = 'ended';
-    }
+    for (const job of jobs) job.mustMoveTo('ended');
     return jobs;
   }
 
@@ -181,6 +186,7 @@ export class Dispatcher {
       if (other === worker) continue;
       const job = other.reclaimLast();
       if (!job) continue;
+      job.mustMoveTo('sending');
       this.prefetched--;
       this.options.checkSaturation();
       if (this.dispatch(worker, [job]) === 1) return true;

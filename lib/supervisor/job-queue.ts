@@ -1,6 +1,6 @@
 import type { Job } from './job';
 
-/** One priority's FIFO. Withdrawn jobs are skipped lazily, so taking one out is O(1). */
+/** One priority's FIFO. Jobs no longer queued (withdrawn) are skipped lazily, so taking one out is O(1). */
 class Fifo {
   private items: (Job | undefined)[] = [];
   private head = 0;
@@ -40,7 +40,7 @@ class Fifo {
   }
 
   drain(): Job[] {
-    const jobs = this.items.slice(this.head).filter((job): job is Job => job?.state === 'queued');
+    const jobs = this.items.slice(this.head).filter((job): job is Job => job?.moveTo('withdrawn') === true);
     this.items = [];
     this.head = 0;
     return jobs;
@@ -48,7 +48,8 @@ class Fifo {
 }
 
 /**
- * The supervisor's queue: higher priority first, FIFO within a priority. So that low priorities are not starved,
+ * The supervisor's queue: higher priority first, FIFO within a priority. It alone moves jobs into and out of
+ * the `queued` state, each move checked by the job, so its count of queued jobs can neither drop twice nor miss one. So that low priorities are not starved,
  * a job's priority counts one higher for every `agingMs` it has waited; among equals the older job goes first.
  */
 export class JobQueue {
@@ -67,7 +68,7 @@ export class JobQueue {
   }
 
   push(job: Job): void {
-    job.state = 'queued';
+    job.mustMoveTo('queued');
     job.seq = ++this.seq;
     this.bucketFor(job.settings.priority).push(job);
     this.live++;
@@ -75,12 +76,12 @@ export class JobQueue {
 
   /** Puts back a job that had been taken out but did not start, ahead of the others of its priority. */
   pushFront(job: Job): void {
-    job.state = 'queued';
+    job.mustMoveTo('queued');
     this.bucketFor(job.settings.priority).pushFront(job);
     this.live++;
   }
 
-  /** Takes the job that should start next, or `undefined`. */
+  /** Takes the job that should start next, or `undefined`; it is `sending` then. */
   shift(): Job | undefined {
     if (this.live === 0) return undefined;
     let best: { fifo: Fifo; job: Job; rank: number } | undefined;
@@ -97,6 +98,7 @@ export class JobQueue {
     }
     if (!best) return undefined;
     best.fifo.take();
+    best.job.mustMoveTo('sending');
     this.live--;
     return best.job;
   }
@@ -111,12 +113,15 @@ export class JobQueue {
     return bucket.fifo;
   }
 
-  /** Accounts for a queued job whose state was changed from `queued` (withdrawn or timed out). */
-  forget(): void {
+  /** Withdraws `job` if it is queued (cancelled, or its queue timeout ran out); returns whether it was. */
+  withdraw(job: Job): boolean {
+    if (job.state !== 'queued') return false;
+    job.mustMoveTo('withdrawn');
     this.live--;
+    return true;
   }
 
-  /** Empties the queue, returning the jobs that were still queued, in submission order. */
+  /** Empties the queue, returning the jobs that were still queued (now withdrawn), in submission order. */
   drain(): Job[] {
     const jobs = this.buckets.flatMap((bucket) => bucket.fifo.drain()).sort((a, b) => a.seq - b.seq);
     this.live = 0;

@@ -25,35 +25,54 @@ export interface JobSettings {
 }
 
 /**
- * `new` → `queued` → `running` → `ended` (its worker is free of it); `new` → `running` when a worker is idle;
- * `prefetched` between `queued` and `running` when it waits on a busy worker (which may give it back);
- * `queued`/`prefetched` → `withdrawn` when cancelled or refused before it started. A job refused on submission
- * stays `new`.
+ * Where a job is, as the supervisor sees it. `new` → `queued` → `sending` (taken off the queue for a worker) →
+ * `running`, or `prefetched` (sent to wait behind a busy worker's current job) → `running` → `ended` (its worker
+ * is free of it). A prefetched job a worker has not started may go back to `queued`, or to `sending` (another
+ * worker takes it over). `queued`, `sending` and an unstarted `prefetched` → `withdrawn` when cancelled or failed
+ * before it ran; `sending` → `ended` when it could not be sent; a started `prefetched` job → `ended` when its
+ * worker is lost. A job refused on submission goes from `new` to `ended`.
  */
-export type JobState = 'new' | 'queued' | 'prefetched' | 'running' | 'ended' | 'withdrawn';
+export type JobState = 'new' | 'queued' | 'sending' | 'prefetched' | 'running' | 'ended' | 'withdrawn';
+
+/** The moves each state allows: anything else is a supervisor bug, caught here rather than as a lost job. */
+const MOVES: { readonly [From in JobState]: readonly JobState[] } = {
+  new: ['queued', 'sending', 'ended'],
+  queued: ['sending', 'withdrawn'],
+  sending: ['running', 'prefetched', 'withdrawn', 'ended'],
+  prefetched: ['running', 'queued', 'sending', 'withdrawn', 'ended'],
+  running: ['ended'],
+  ended: [],
+  withdrawn: [],
+};
+
+/** States in which the job's timer is its queue timeout; on leaving them it is cleared. */
+const WAITING: ReadonlySet<JobState> = new Set<JobState>(['queued', 'sending', 'prefetched']);
 
 let nextJobId = 1;
 
 /** One submitted job, from queue to outcome. Its caller hears of it exactly once (or not at all, once gone). */
 export class Job {
   readonly id = nextJobId++;
-  state: JobState = 'new';
+  private current: JobState = 'new';
   /** The claim slot it is offered on while a worker holds it (see lanes.ts). */
   lane = 0;
   /** True once the caller has its outcome, or has gone (unsubscribed). */
   closed = false;
+  /**
+   * True once it has been cancelled (by its caller, or by a timeout): a job is withdrawn or told to stop once,
+   * however many ways its caller gives up on it, including its own teardown running inside its failure.
+   */
+  cancelled = false;
   /** Order of submission, for FIFO within a priority. */
   seq = 0;
   queuedAt = 0;
   startedAt = 0;
   /** `performance.now()` when it started: run times below a millisecond, for the prefetch depth. */
   startedClock = 0;
-  /** The queue-timeout timer while queued, the run-timeout timer while running. */
-  timer: NodeJS.Timeout | undefined;
+  /** The queue-timeout timer while waiting, the run-timeout timer while running; cleared by `moveTo`. */
+  private timer: NodeJS.Timeout | undefined;
   /** Stream items delivered since the worker was last granted more. */
   unpulled = 0;
-  /** Cancelled after its worker had started it as a prefetched job: the grace period starts once it is current. */
-  cancelSent = false;
   /**
    * The caller's async context (AsyncLocalStorage stores: nestjs-cls, OpenTelemetry, request-scoped loggers) as
    * it was when the job was made, on subscribe. Its outcome arrives from a worker's port, in no context of the
@@ -82,6 +101,39 @@ export class Job {
     // No callback to the caller follows: async_hooks users (a context manager's map, a leak check) can let go
     // of its context now rather than when the job is collected.
     this.context.emitDestroy();
+  }
+
+  get state(): JobState {
+    return this.current;
+  }
+
+  /**
+   * Moves the job to `next`, if its state allows that move (see MOVES); returns whether it moved. A timer of the
+   * state it leaves is cleared: the queue timeout once it runs or is done with, the run timeout once it ends.
+   */
+  moveTo(next: JobState): boolean {
+    if (!MOVES[this.current].includes(next)) return false;
+    if (!WAITING.has(next)) this.clearTimer();
+    this.current = next;
+    return true;
+  }
+
+  /** Like `moveTo`, for moves the supervisor's own bookkeeping guarantees: a refused one is a bug, thrown. */
+  mustMoveTo(next: JobState): void {
+    if (!this.moveTo(next))
+      throw new Error(`Job ${this.id} (${this.label}) cannot move from ${this.current} to ${next}`);
+  }
+
+  /** Runs `onTime` after `ms` unless the job has moved on first (see `moveTo`); replaces its previous timer. */
+  arm(ms: number, onTime: () => void): void {
+    this.clearTimer();
+    this.timer = setTimeout(onTime, ms);
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** The instruction that hands it to a worker; built when it is sent, so a queued job holds no copy of it. */

@@ -5,10 +5,10 @@
  * Plain TypeScript on purpose: no Nest here, so the same protocol can serve other front ends.
  */
 import type { LogLevel } from '@nestjs/common';
+import { JobArgumentError } from '../errors/job-argument.error';
+import { JobCancelledError } from '../errors/job-cancelled.error';
 import { JobPanicError } from '../errors/job-panic.error';
-import { JobQueueTimeoutError } from '../errors/job-queue-timeout.error';
 import { JobResultError } from '../errors/job-result.error';
-import { JobTimeoutError } from '../errors/job-timeout.error';
 import { PoolClosedError } from '../errors/pool-closed.error';
 import { PoolKilledError } from '../errors/pool-killed.error';
 import { PoolQueueFullError } from '../errors/pool-queue-full.error';
@@ -24,6 +24,7 @@ import { STREAM_WINDOW, type Status } from '../protocol/messages';
 import { Dispatcher } from './dispatcher';
 import type { Job } from './job';
 import { JobJournal } from './job-journal';
+import { armQueueTimeout, armRunTimeout, MAX_TIMER_MS } from './job-timeouts';
 import { WorkerHandle, type WorkerExit, type WorkerListener, type WorkerSpec } from './worker-handle';
 
 export interface SupervisorLogger {
@@ -69,7 +70,6 @@ export interface WorkerLogRecord {
 }
 
 const RESPAWN_BACKOFF_MS = { first: 100, max: 5_000 };
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Stream items the caller takes before the worker is granted as many more. */
 const PULL_BATCH = STREAM_WINDOW / 2;
 
@@ -103,6 +103,7 @@ export class Supervisor implements WorkerListener {
       killing: () => this.kill !== undefined,
       started: (worker, job) => this.started(worker, job),
       checkSaturation: () => this.checkSaturation(),
+      unsendable: (job, error) => this.unsendable(job, error),
     });
     this.journal = new JobJournal(options.onEvent, options.eventsObserved);
   }
@@ -128,9 +129,10 @@ export class Supervisor implements WorkerListener {
     const worker = this.idle.pop();
     if (worker !== undefined) {
       // (A worker is idle only while the queue is empty: there is nothing to send it ahead.)
+      job.mustMoveTo('sending');
       if (this.dispatcher.dispatch(worker, [job]) === 1) return;
-      this.idle.push(worker);
-      return this.notifyIfDrained();
+      // Its failure ran caller code, which may have queued jobs meanwhile: the worker takes them, or is parked.
+      return this.feed(worker);
     }
     const { maxQueue } = this.options;
     if (maxQueue !== undefined && this.waiting() >= maxQueue) {
@@ -145,41 +147,52 @@ export class Supervisor implements WorkerListener {
   /**
    * Cancels a job: a queued one leaves the queue, a prefetched one is taken back from its worker; a running
    * one is told to stop (its AbortSignal aborts) and, if it has not stopped within `cancelGrace`, its worker is
-   * terminated and replaced. With `error`, the caller gets that error; without, the caller has gone.
+   * terminated and replaced. With `error`, the caller gets that error; without, the caller has gone. A job is
+   * cancelled once: a second cancel (its own teardown, run from inside its failure) changes nothing. Its state
+   * changes before anyone hears of it, as the caller's and event subscribers' code may cancel it again.
    */
   cancel(job: Job, error?: Error): void {
-    const { state } = job;
-    if (!job.closed && (state === 'queued' || state === 'prefetched' || state === 'running')) {
-      // With an error (a timeout) the job failed; without one, its caller has gone.
-      if (error) this.journal.failed(job, error);
-      else this.journal.cancelled(job);
-    }
+    if (job.closed || job.cancelled) return;
+    // Not yet queued, or already ended: its outcome is on its way, or it was refused.
+    if (job.state === 'new' || job.state === 'ended' || job.state === 'withdrawn') return;
+    job.cancelled = true;
+    const withdrawn = this.withdrawOrStop(job);
+    // An AbortSignal is its caller giving up, as unsubscribing is; a timeout is a failure.
+    if (error && !(error instanceof JobCancelledError)) this.journal.failed(job, error);
+    else this.journal.cancelled(job);
     if (error) job.fail(error);
-    job.closed = true;
-    if (state === 'queued') {
-      job.state = 'withdrawn';
-      clearTimeout(job.timer);
-      this.dispatcher.forgetQueued();
+    else job.closed = true;
+    if (withdrawn) {
       this.checkSaturation();
-      return this.notifyIfDrained();
+      this.notifyIfDrained();
     }
-    if (state === 'prefetched') {
-      const holder = this.workers.find((w) => w.prefetched.includes(job));
-      if (holder !== undefined && this.dispatcher.reclaim(holder, job)) {
-        job.state = 'withdrawn';
-        clearTimeout(job.timer);
-        this.checkSaturation();
-        return this.notifyIfDrained();
+  }
+
+  /** Takes a cancelled job back if it has not started; else tells its worker to stop it. True if taken back. */
+  private withdrawOrStop(job: Job): boolean {
+    switch (job.state) {
+      case 'queued':
+        return this.dispatcher.withdrawQueued(job);
+      case 'sending':
+        // Taken off the queue by a dispatch that is running caller code: it is not sent.
+        return job.moveTo('withdrawn');
+      case 'prefetched': {
+        const holder = this.workers.find((w) => w.prefetched.includes(job));
+        if (holder !== undefined && this.dispatcher.reclaim(holder, job)) return job.moveTo('withdrawn');
+        // Its worker has started it already: tell it to stop; the grace period starts once it is its current job.
+        holder?.send({ kind: 'cancel', id: job.id });
+        return false;
       }
-      // Its worker has started it already: tell it to stop; the grace period starts once it is its current job.
-      job.cancelSent = true;
-      holder?.send({ kind: 'cancel', id: job.id });
-      return;
-    }
-    const worker = state === 'running' ? this.workers.find((w) => w.job === job) : undefined;
-    if (worker && !worker.cancelTimer) {
-      worker.send({ kind: 'cancel', id: job.id });
-      this.armCancelGrace(worker, job);
+      case 'running': {
+        const worker = this.workers.find((w) => w.job === job);
+        if (worker && !worker.cancelTimer) {
+          worker.send({ kind: 'cancel', id: job.id });
+          this.armCancelGrace(worker, job);
+        }
+        return false;
+      }
+      default:
+        return false;
     }
   }
 
@@ -366,9 +379,14 @@ export class Supervisor implements WorkerListener {
       this.dispatcher.takeBackPrefetched(worker);
       if (worker.prefetched.length > 0) worker.retiring = true;
     }
+    // Read after its thread ended (WorkerHandle's exit): of the jobs sent ahead, only those it started stay its.
+    const gone = worker.state === 'exited';
+    if (gone) this.dispatcher.takeBackPrefetched(worker);
     // The worker goes on before the caller hears of this job: it need not wait on caller code.
     if (worker.prefetched.length > 0) {
       this.promote(worker);
+    } else if (gone) {
+      // onExit, next, judges the worker.
     } else if (this.kill) {
       worker.setIdle();
       this.idle.push(worker);
@@ -393,7 +411,8 @@ export class Supervisor implements WorkerListener {
   /** The worker has started its first prefetched job: it is now its current one (topped up in onStatusesHandled). */
   private promote(worker: WorkerHandle): void {
     const job = this.dispatcher.promote(worker);
-    if (job.cancelSent) this.armCancelGrace(worker, job);
+    // Cancelled once its worker had started it: it was told to stop then.
+    if (job.cancelled) this.armCancelGrace(worker, job);
   }
 
   private spawn(): WorkerHandle {
@@ -405,25 +424,8 @@ export class Supervisor implements WorkerListener {
     job.queuedAt = Date.now();
     this.dispatcher.enqueue(job);
     this.journal.queued(job);
-    this.armQueueTimeout(job);
+    armQueueTimeout(job, (error) => this.cancel(job, error));
     this.checkSaturation();
-  }
-
-  private armQueueTimeout(job: Job): void {
-    const { queueTimeout } = job.settings;
-    if (queueTimeout === undefined || queueTimeout > MAX_TIMER_MS) return;
-    job.timer = setTimeout(() => {
-      if (job.state !== 'queued' && job.state !== 'prefetched') return;
-      const waited = Date.now() - job.queuedAt;
-      this.cancel(
-        job,
-        new JobQueueTimeoutError(
-          `${job.label} waited ${waited} ms in the queue without a free worker (queueTimeout ${queueTimeout} ms)`,
-          waited,
-        ),
-      );
-    }, queueTimeout);
-    job.timer.unref();
   }
 
   /** Accounts for a job its worker has started: wait time, event, run timeout. */
@@ -433,42 +435,15 @@ export class Supervisor implements WorkerListener {
     job.startedClock = performance.now();
     if (job.queuedAt === 0) job.queuedAt = job.startedAt;
     this.journal.started(job, worker.id, job.startedAt - job.queuedAt);
-    clearTimeout(job.timer);
-    job.timer = undefined;
-    const { timeout } = job.settings;
-    if (timeout !== undefined && timeout <= MAX_TIMER_MS) {
-      job.timer = setTimeout(() => this.timedOut(job, timeout), timeout);
-      job.timer.unref();
-    }
-  }
-
-  private timedOut(job: Job, timeout: number): void {
-    if (job.state !== 'running') return;
-    const ran = Date.now() - job.startedAt;
-    if (ran < timeout) {
-      // Timers run on a clock of their own and can fire a millisecond before Date.now() says the time is up.
-      job.timer = setTimeout(() => this.timedOut(job, timeout), timeout - ran);
-      job.timer.unref();
-      return;
-    }
-    const waited = job.startedAt - job.queuedAt;
-    this.cancel(
-      job,
-      new JobTimeoutError(
-        `${job.label} timed out after running for ${ran} ms (timeout ${timeout} ms; it had waited ${waited} ms in the queue)`,
-        ran,
-        waited,
-      ),
-    );
+    // (Its queue timeout was cleared when it moved to `running`.)
+    armRunTimeout(job, (error) => this.cancel(job, error));
   }
 
   /** The worker no longer runs its job (it ended, or was given up on): returns that job. */
   private endRun(worker: WorkerHandle): Job | undefined {
     const job = worker.dropJob();
     if (!job) return undefined;
-    clearTimeout(job.timer);
-    job.timer = undefined;
-    job.state = 'ended';
+    job.mustMoveTo('ended');
     clearTimeout(worker.cancelTimer);
     worker.cancelTimer = undefined;
     this.busy--;
@@ -477,7 +452,8 @@ export class Supervisor implements WorkerListener {
 
   /** Gives a free worker the next queued job (and one to prefetch), or a job waiting behind another worker, or parks it. */
   private feed(worker: WorkerHandle): void {
-    if (this.dispatcher.feed(worker)) return;
+    // (A status read after its thread ended: onExit, next, replaces it.)
+    if (worker.state === 'exited' || this.dispatcher.feed(worker)) return;
     worker.setIdle();
     this.idle.push(worker);
     this.checkSaturation();
@@ -539,12 +515,16 @@ export class Supervisor implements WorkerListener {
     }
     this.bootFailuresInARow++;
     const live = this.workers.some((w) => w.state === 'idle' || w.state === 'busy');
-    this.options.logger.error(`${error.message}${live ? '' : '; no worker is left to run the queued jobs'}`);
-    if (!live) this.failQueued(() => error);
     const slot = this.workers.indexOf(worker);
-    if (slot < 0 || (this.state !== 'running' && this.state !== 'starting')) return;
+    const retry = slot >= 0 && (this.state === 'running' || this.state === 'starting');
     // Back off, so a job module that cannot boot does not spin the CPU in a respawn loop.
     const delay = Math.min(RESPAWN_BACKOFF_MS.first * 2 ** (this.bootFailuresInARow - 1), RESPAWN_BACKOFF_MS.max);
+    // The delay is logged: the operator sees the backoff, and a test can read it rather than time it.
+    this.options.logger.error(
+      `${error.message}${live ? '' : '; no worker is left to run the queued jobs'}${retry ? `; retrying in ${delay} ms` : ''}`,
+    );
+    if (!live) this.failQueued(() => error);
+    if (!retry) return;
     const timer = setTimeout(() => {
       this.respawnTimers.delete(timer);
       if (this.workers[slot] !== worker || (this.state !== 'running' && this.state !== 'starting')) return;
@@ -639,8 +619,6 @@ export class Supervisor implements WorkerListener {
   private failQueued(reason: (job: Job) => Error): number {
     const jobs = this.dispatcher.drainQueue();
     for (const job of jobs) {
-      clearTimeout(job.timer);
-      job.state = 'withdrawn';
       const error = reason(job);
       this.journal.failed(job, error);
       job.fail(error);
@@ -650,7 +628,18 @@ export class Supervisor implements WorkerListener {
   }
 
   private refuse(job: Job, error: Error): void {
+    job.mustMoveTo('ended');
     this.journal.refused(job, error);
+    job.fail(error);
+  }
+
+  /** A job whose arguments could not be posted to a worker fails with a JobArgumentError, counted as failed. */
+  private unsendable(job: Job, cause: unknown): void {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const error = new JobArgumentError(`${job.label}: an argument cannot be sent to a worker: ${reason}`, 'args', {
+      cause,
+    });
+    this.journal.failed(job, error);
     job.fail(error);
   }
 

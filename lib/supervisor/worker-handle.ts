@@ -53,10 +53,7 @@ export class WorkerHandle {
   state: WorkerState = 'starting';
   /** The job it runs; set only while `busy`. */
   job: Job | undefined;
-  /**
-   * Jobs sent to start after `job`, in the order it starts them (prefetched). The supervisor may take back any
-   * it has not started (see lanes.ts).
-   */
+  /** Jobs sent to start after `job`, in order (prefetched); any it has not started may be taken back (lanes.ts). */
   readonly prefetched: Job[] = [];
   /** Set when it must be replaced once its jobs end (recycling asked for while a prefetched job had started). */
   retiring = false;
@@ -110,6 +107,9 @@ export class WorkerHandle {
     this.exited = new Promise((resolve) => {
       this.thread.once('exit', (code) => {
         this.state = 'exited';
+        // A busy main thread hears of the exit before the statuses the worker posted first: they are judged
+        // now, so that a job it finished is not taken for one that died with it.
+        this.receiveAll(listener);
         this.port.close();
         listener.onExit(this, { code, error: this.uncaught, requested: this.stopRequested });
         resolve();
@@ -145,13 +145,13 @@ export class WorkerHandle {
     let first = 0;
     if (this.job === undefined) {
       this.job = jobs[0];
-      jobs[0].state = 'running';
+      jobs[0].mustMoveTo('running');
       this.state = 'busy';
       this.thread.ref();
       first = 1;
     }
     for (let i = first; i < jobs.length; i++) {
-      jobs[i].state = 'prefetched';
+      jobs[i].mustMoveTo('prefetched');
       this.prefetched.push(jobs[i]);
     }
   }
@@ -193,24 +193,32 @@ export class WorkerHandle {
   /** After `dropJob`: the first prefetched job, which the worker starts next, becomes its current one. */
   advance(): Job | undefined {
     this.job = this.prefetched.shift();
-    if (this.job) this.job.state = 'running';
+    this.job?.mustMoveTo('running');
     return this.job;
   }
 
   /** Handles the statuses already waiting on its channel now, rather than one event-loop turn each. */
   receivePending(listener: WorkerListener): void {
-    for (let i = 0; i < MAX_STATUSES_PER_TURN && this.state !== 'exited'; i++) {
-      let received: { message: unknown } | undefined;
-      try {
-        received = receiveMessageOnPort(this.port);
-      } catch (error) {
-        // The message is taken off the port all the same; the next one is readable again.
-        listener.onBadStatus(this, 'it could not be read on the main thread', error);
-        continue;
-      }
-      if (!received) return;
-      this.deliver(listener, received.message);
+    for (let i = 0; i < MAX_STATUSES_PER_TURN && this.state !== 'exited'; i++) if (!this.receiveOne(listener)) return;
+  }
+
+  /** Handles every status left on its channel once its thread has ended (nothing more can arrive). */
+  private receiveAll(listener: WorkerListener): void {
+    while (this.receiveOne(listener));
+  }
+
+  /** Handles the next message waiting on its channel; false when there is none. */
+  private receiveOne(listener: WorkerListener): boolean {
+    let received: { message: unknown } | undefined;
+    try {
+      received = receiveMessageOnPort(this.port);
+    } catch (error) {
+      // The message is taken off the port all the same; the next one is readable again.
+      listener.onBadStatus(this, 'it could not be read on the main thread', error);
+      return true;
     }
+    if (received) this.deliver(listener, received.message);
+    return received !== undefined;
   }
 
   /** Hands a message on as a status, unless it is none the worker code sends (see status-check.ts). */

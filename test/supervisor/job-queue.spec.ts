@@ -17,9 +17,7 @@ describe('JobQueue', () => {
     const queue = new JobQueue(1000);
     const jobs = [1, 2, 3, 4].map((n) => job(n));
     jobs.forEach((j) => queue.push(j));
-    jobs[1].state = 'withdrawn';
-    queue.forget();
-    // (the supervisor marks a job as it takes it out)
+    expect(queue.withdraw(jobs[1])).toBe(true);
     expect(queue.size).toBe(3);
     expect([queue.shift(), queue.shift(), queue.shift(), queue.shift()]).toEqual([
       jobs[0],
@@ -27,6 +25,20 @@ describe('JobQueue', () => {
       jobs[3],
       undefined,
     ]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('withdraws a job once: a second withdrawal, or one of a job already taken, leaves the count alone', () => {
+    const queue = new JobQueue(1000);
+    const jobs = [1, 2, 3].map((n) => job(n));
+    jobs.forEach((j) => queue.push(j));
+    expect(queue.withdraw(jobs[0])).toBe(true);
+    expect(queue.withdraw(jobs[0])).toBe(false);
+    expect(queue.shift()).toBe(jobs[1]);
+    expect(jobs[1].state).toBe('sending');
+    expect(queue.withdraw(jobs[1])).toBe(false);
+    expect(queue.size).toBe(1);
+    expect([queue.shift(), queue.shift()]).toEqual([jobs[2], undefined]);
     expect(queue.size).toBe(0);
   });
 

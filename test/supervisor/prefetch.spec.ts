@@ -1,9 +1,11 @@
 import { firstValueFrom } from 'rxjs';
 import { JobArgumentError, transfer } from '../../lib';
-import { BehaviourJobs, type Span } from '../fixtures/behaviour.jobs';
+import { BehaviourJobs } from '../fixtures/behaviour.jobs';
+import { BehaviourModule } from '../fixtures/behaviour.module';
+import { ChaosJobs, ChaosModule, raise, started } from '../fixtures/chaos.jobs';
+import { PrimesModule } from '../fixtures/primes.module';
 import { startPoolApp, type PoolApp } from '../fixtures/pool-app';
 import { settle } from '../fixtures/settle';
-import { waitFor } from '../fixtures/wait-for';
 
 /**
  * A busy worker is sent its next jobs ahead (prefetch: one for jobs of a millisecond or more, up to 16 for tiny
@@ -15,7 +17,7 @@ describe('prefetch', () => {
   let pool: PoolApp['pool'];
 
   beforeAll(async () => {
-    ({ app, pool } = await startPoolApp({ size: 2 }));
+    ({ app, pool } = await startPoolApp({ size: 2 }, [BehaviourModule, PrimesModule, ChaosModule]));
   });
 
   afterAll(async () => {
@@ -25,27 +27,34 @@ describe('prefetch', () => {
   it('lets an idle worker take over a job prefetched behind a slow one', async () => {
     const openers = [1, 2].map(() => firstValueFrom(pool.execute(BehaviourJobs, 'hold', 200)));
     // Queued behind the openers: the first worker to finish starts `slow` and is sent `stuck` to run next.
-    const slow = firstValueFrom(pool.execute(BehaviourJobs, 'hold', 2_000));
-    const stuck = firstValueFrom(pool.execute(BehaviourJobs, 'hold', 10));
+    // `slow` holds its worker until `stuck` has ended: `stuck` can only end if another worker took it over.
+    // (Judged by that order, not by wall-clock spans, which a descheduled thread would stretch.)
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const slow = firstValueFrom(pool.execute(ChaosJobs, 'awaitSignal', runs, 0, gate, 0, 30_000));
+    const stuck = firstValueFrom(pool.execute(BehaviourJobs, 'hold', 10)).finally(() => raise(gate));
     const quick = [1, 2, 3].map(() => firstValueFrom(pool.execute(BehaviourJobs, 'hold', 10)));
     await Promise.all(openers);
-    const [stuckSpan, slowSpan] = [await stuck, await slow] as Span[];
-    expect(stuckSpan.end).toBeLessThan(slowSpan.end); // it did not wait for the slow job
-    expect(stuckSpan.threadId).not.toBe(slowSpan.threadId);
+    await stuck;
+    expect(await slow).toBe('signalled'); // released by `stuck`'s end, not by its 30 s cap
     await Promise.all(quick);
   });
 
   it('takes a prefetched job back when it is cancelled: it never runs', async () => {
     const counts = new Int32Array(new SharedArrayBuffer(4 * 3));
-    const single = await startPoolApp({ size: 1 });
+    const single = await startPoolApp({ size: 1 }, [BehaviourModule, ChaosModule]);
     try {
+      // `second` holds the worker until the test has cancelled the job sent to run after it, however slow
+      // the machine: the cancel cannot come too late.
+      const gate = new Int32Array(new SharedArrayBuffer(4));
       const first = firstValueFrom(single.pool.execute(BehaviourJobs, 'tally', counts, 0, 200));
-      const second = firstValueFrom(single.pool.execute(BehaviourJobs, 'tally', counts, 1, 300));
+      const second = firstValueFrom(single.pool.execute(ChaosJobs, 'awaitSignal', counts, 1, gate, 0, 30_000));
       const cancelled = single.pool.execute(BehaviourJobs, 'tally', counts, 2).subscribe();
       await first; // `second` started, `cancelled` was sent to run after it
-      await waitFor(() => Atomics.load(counts, 1) === 0 && single.pool.status().busy === 1, 'the second job to run');
+      await started(counts, 1);
       cancelled.unsubscribe();
-      expect(await second).toBe(1);
+      raise(gate);
+      expect(await second).toBe('signalled');
       await single.pool.join();
       expect(Array.from(counts)).toEqual([1, 1, 0]);
       expect(single.pool.status()).toMatchObject({ queued: 0, busy: 0, idle: 1 });
