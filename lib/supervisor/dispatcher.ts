@@ -161,7 +161,7 @@ export class Dispatcher {
 
   /** How many more jobs a worker about to run (or running) a job may be sent to start after it, up to `depth`. */
   private prefetchRoom(worker: WorkerHandle, depth: number): number {
-    if (worker.cancelTimer || worker.retiring || this.options.panicOnError || this.options.killing()) return 0;
+    if (worker.cancelling || worker.retiring || this.options.panicOnError || this.options.killing()) return 0;
     const held = worker.prefetched.length;
     const { recycleAfterJobs } = this.options;
     const beforeRecycling = recycleAfterJobs === undefined ? depth : recycleAfterJobs - worker.jobsRun - 1 - held;

@@ -1,25 +1,13 @@
-import {
-  MessageChannel,
-  receiveMessageOnPort,
-  Worker,
-  type MessagePort,
-  type ResourceLimits,
-  type TransferListItem,
-} from 'node:worker_threads';
+import type { TransferListItem } from 'node:worker_threads';
 import type { WorkerDownReason } from '../interfaces/pool-event.interface';
-import { claim, createLanes, LANES, offer } from '../protocol/lanes';
 import { anyDetached } from '../protocol/transfer';
-import type { Instruction, InstructionBatch, Status, WorkerBootData } from '../protocol/messages';
+import type { Instruction, InstructionBatch, Status } from '../protocol/messages';
 import { statusProblem } from '../protocol/status-check';
 import type { Job } from './job';
+import { WorkerLanes } from './worker-lanes';
+import { startNodeThread, type WorkerSpec, type WorkerThread, type WorkerThreadFactory } from './worker-thread';
 
-/** How to start a worker thread: everything but its id and channel. */
-export interface WorkerSpec {
-  readonly filename: string;
-  readonly execArgv?: readonly string[];
-  readonly resourceLimits?: ResourceLimits;
-  readonly bootData: Omit<WorkerBootData, 'workerId' | 'port' | 'lanes'>;
-}
+export type { WorkerSpec } from './worker-thread';
 
 /** Why a worker thread ended. */
 export interface WorkerExit {
@@ -28,6 +16,10 @@ export interface WorkerExit {
   readonly error?: Error;
   /** True when the supervisor asked it to stop. */
   readonly requested: boolean;
+  /** Why the supervisor stopped it (when `requested`), for the `worker-down` event. */
+  readonly reason: WorkerDownReason;
+  /** What the worker said when it could not boot, if it did. */
+  readonly bootError?: Error;
 }
 
 export interface WorkerListener {
@@ -55,23 +47,14 @@ export class WorkerHandle {
   job: Job | undefined;
   /** Jobs sent to start after `job`, in order (prefetched); any it has not started may be taken back (lanes.ts). */
   readonly prefetched: Job[] = [];
-  /** Set when it must be replaced once its jobs end (recycling asked for while a prefetched job had started). */
-  retiring = false;
-  private readonly lanes = createLanes();
-  /** Lanes holding a job this worker may still claim or is running: bit n for lane n. */
-  private lanesInUse = 0;
-  /** Set once the worker has reported `ready`. */
-  booted = false;
-  /** Jobs it has finished, for `recycleAfterJobs`. */
-  jobsRun = 0;
-  /** Set while its job is being cancelled: ends it if the job has not stopped within the grace period. */
-  cancelTimer: NodeJS.Timeout | undefined;
-  /** Why the supervisor stopped it, for the `worker-down` event. */
-  stopReason: WorkerDownReason = 'shutdown';
-  /** What the worker said when it could not boot. */
-  bootError: Error | undefined;
-  private readonly thread: Worker;
-  private readonly port: MessagePort;
+  private readonly lanes: WorkerLanes;
+  private readonly thread: WorkerThread;
+  private retiringNow = false;
+  private bootedNow = false;
+  private jobsDone = 0;
+  private cancelTimer: NodeJS.Timeout | undefined;
+  private downReason: WorkerDownReason = 'shutdown';
+  private bootFailure: Error | undefined;
   private uncaught: Error | undefined;
   private stopRequested = false;
   private readonly exited: Promise<void>;
@@ -80,41 +63,92 @@ export class WorkerHandle {
     readonly id: number,
     spec: WorkerSpec,
     listener: WorkerListener,
+    createThread: WorkerThreadFactory = startNodeThread,
   ) {
-    const channel = new MessageChannel();
-    this.port = channel.port1;
-    const bootData: WorkerBootData = { ...spec.bootData, workerId: id, port: channel.port2, lanes: this.lanes };
-    this.thread = new Worker(spec.filename, {
-      workerData: bootData,
-      transferList: [channel.port2],
-      execArgv: spec.execArgv ? [...spec.execArgv] : undefined,
-      resourceLimits: spec.resourceLimits,
-    });
-    this.port.on('message', (message: unknown) => {
-      this.deliver(listener, message);
-      this.receivePending(listener);
-      listener.onStatusesHandled(this);
-    });
-    this.port.on('messageerror', (error: Error) => {
-      listener.onBadStatus(this, 'it could not be read on the main thread', error);
-      listener.onStatusesHandled(this);
-    });
-    // The worker's own ref decides whether it keeps the process alive (see setBusy), not its port.
-    this.port.unref();
-    this.thread.on('error', (error) => {
-      this.uncaught ??= error;
-    });
+    this.lanes = new WorkerLanes(id);
+    let exit!: (code: number) => void;
     this.exited = new Promise((resolve) => {
-      this.thread.once('exit', (code) => {
+      exit = (code) => {
         this.state = 'exited';
         // A busy main thread hears of the exit before the statuses the worker posted first: they are judged
         // now, so that a job it finished is not taken for one that died with it.
-        this.receiveAll(listener);
-        this.port.close();
-        listener.onExit(this, { code, error: this.uncaught, requested: this.stopRequested });
+        while (this.receiveOne(listener));
+        this.thread.close();
+        const { uncaught: error, stopRequested: requested, downReason: reason, bootFailure: bootError } = this;
+        listener.onExit(this, { code, error, requested, reason, bootError });
         resolve();
-      });
+      };
     });
+    this.thread = createThread(id, spec, this.lanes.shared, {
+      message: (message) => {
+        this.deliver(listener, message);
+        this.receivePending(listener);
+        listener.onStatusesHandled(this);
+      },
+      messageError: (error) => {
+        listener.onBadStatus(this, 'it could not be read on the main thread', error);
+        listener.onStatusesHandled(this);
+      },
+      error: (error) => {
+        this.uncaught ??= error;
+      },
+      exit,
+    });
+  }
+
+  /** Set once the worker has reported `ready`. */
+  get booted(): boolean {
+    return this.bootedNow;
+  }
+
+  /** It has reported `ready`: from now on a `ready` or `boot-failed` from it is a forgery. */
+  markBooted(): void {
+    this.bootedNow = true;
+  }
+
+  /** It has said why it cannot boot; its thread ends next (its exit carries `error`). */
+  bootFailed(error: Error): void {
+    this.bootFailure = error;
+  }
+
+  /** Jobs it has finished, for `recycleAfterJobs`. */
+  get jobsRun(): number {
+    return this.jobsDone;
+  }
+
+  /** Set when it must be replaced once its jobs end (recycling asked for while a prefetched job had started). */
+  get retiring(): boolean {
+    return this.retiringNow;
+  }
+
+  /** It is to be replaced once the jobs it has started have ended; it is sent nothing more. */
+  retireWhenDone(): void {
+    this.retiringNow = true;
+  }
+
+  /** True while its job is being cancelled: it is ended if the job has not stopped within the grace period. */
+  get cancelling(): boolean {
+    return this.cancelTimer !== undefined;
+  }
+
+  /** Starts the cancel grace for its current job; `expired` runs if it has not ended within `ms`. */
+  armCancelGrace(ms: number, expired: () => void): void {
+    this.cancelTimer = setTimeout(expired, ms);
+  }
+
+  /**
+   * Its current job has ended, or was given up on: returns that job, and stops its cancel grace. `finished`
+   * counts it as run (for `recycleAfterJobs`).
+   */
+  endJob(finished: boolean): Job | undefined {
+    const job = this.job;
+    if (!job) return undefined;
+    this.lanes.release(job);
+    this.job = undefined;
+    clearTimeout(this.cancelTimer);
+    this.cancelTimer = undefined;
+    if (finished) this.jobsDone++;
+    return job;
   }
 
   /**
@@ -127,9 +161,7 @@ export class WorkerHandle {
     let transfers: TransferListItem[] | undefined;
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
-      const lane = this.takeLane();
-      job.lane = lane;
-      offer(this.lanes, lane, job.id);
+      this.lanes.offer(job);
       instructions[i] = job.instruction();
       if (job.transfers.length > 0) (transfers ??= []).push(...job.transfers);
     }
@@ -137,9 +169,9 @@ export class WorkerHandle {
       if (transfers && anyDetached(transfers)) {
         throw new Error('a value marked with transfer() has already been moved to another thread');
       }
-      this.port.postMessage(instructions satisfies InstructionBatch, transfers);
+      this.thread.post(instructions satisfies InstructionBatch, transfers);
     } catch (error) {
-      for (const job of jobs) this.withdraw(job);
+      for (const job of jobs) this.lanes.withdraw(job);
       throw error;
     }
     let first = 0;
@@ -159,7 +191,7 @@ export class WorkerHandle {
   /** Takes back `job`, one of its prefetched jobs, unless the worker has started it. */
   reclaim(job: Job): boolean {
     const at = this.prefetched.indexOf(job);
-    if (at < 0 || !this.withdraw(job)) return false;
+    if (at < 0 || !this.lanes.withdraw(job)) return false;
     this.prefetched.splice(at, 1);
     return true;
   }
@@ -167,7 +199,7 @@ export class WorkerHandle {
   /** Takes back its last prefetched job (the one furthest from starting), unless the worker has started it. */
   reclaimLast(): Job | undefined {
     const job = this.prefetched.at(-1);
-    if (!job || !this.withdraw(job)) return undefined;
+    if (!job || !this.lanes.withdraw(job)) return undefined;
     this.prefetched.pop();
     return job;
   }
@@ -178,19 +210,11 @@ export class WorkerHandle {
    */
   reclaimAll(): Job[] {
     let keep = this.prefetched.length;
-    while (keep > 0 && this.withdraw(this.prefetched[keep - 1])) keep--;
+    while (keep > 0 && this.lanes.withdraw(this.prefetched[keep - 1])) keep--;
     return this.prefetched.splice(keep);
   }
 
-  /** It no longer runs its current job (the job ended, or was given up on): returns that job. */
-  dropJob(): Job | undefined {
-    const job = this.job;
-    if (job) this.releaseLane(job);
-    this.job = undefined;
-    return job;
-  }
-
-  /** After `dropJob`: the first prefetched job, which the worker starts next, becomes its current one. */
+  /** After `endJob`: the first prefetched job, which the worker starts next, becomes its current one. */
   advance(): Job | undefined {
     this.job = this.prefetched.shift();
     this.job?.mustMoveTo('running');
@@ -202,16 +226,11 @@ export class WorkerHandle {
     for (let i = 0; i < MAX_STATUSES_PER_TURN && this.state !== 'exited'; i++) if (!this.receiveOne(listener)) return;
   }
 
-  /** Handles every status left on its channel once its thread has ended (nothing more can arrive). */
-  private receiveAll(listener: WorkerListener): void {
-    while (this.receiveOne(listener));
-  }
-
   /** Handles the next message waiting on its channel; false when there is none. */
   private receiveOne(listener: WorkerListener): boolean {
     let received: { message: unknown } | undefined;
     try {
-      received = receiveMessageOnPort(this.port);
+      received = this.thread.receive();
     } catch (error) {
       // The message is taken off the port all the same; the next one is readable again.
       listener.onBadStatus(this, 'it could not be read on the main thread', error);
@@ -234,64 +253,47 @@ export class WorkerHandle {
 
   /** Sends a control instruction about its current job (cancel, pull). */
   send(instruction: Instruction): void {
-    this.port.postMessage([instruction] satisfies InstructionBatch);
-  }
-
-  private takeLane(): number {
-    const free = ~this.lanesInUse & (this.lanesInUse + 1); // the lowest clear bit
-    const lane = 31 - Math.clz32(free);
-    if (lane >= LANES) throw new Error(`Worker ${this.id} was sent more jobs than it has lanes for`);
-    this.lanesInUse |= free;
-    return lane;
-  }
-
-  /**
-   * Takes the job off offer; true unless the worker had claimed it already. A job keeps its lane until it is
-   * taken back or has ended, so a lane is never offered again while the worker may still try to claim it.
-   */
-  private withdraw(job: Job): boolean {
-    const won = claim(this.lanes, job.lane, job.id);
-    if (won) this.releaseLane(job);
-    return won;
-  }
-
-  private releaseLane(job: Job): void {
-    this.lanesInUse &= ~(1 << job.lane);
+    this.thread.post([instruction] satisfies InstructionBatch);
   }
 
   /** Marks the worker idle; an idle worker does not keep the process alive. */
   setIdle(): void {
-    this.dropJob();
+    this.endJob(false);
     clearTimeout(this.cancelTimer);
     this.cancelTimer = undefined;
     this.state = 'idle';
     this.thread.unref();
   }
 
-  /** Asks the worker to close its context and end; terminates it if it has not ended after a grace period. */
-  stop(): Promise<void> {
+  /**
+   * Asks the worker to close its context and end; terminates it if it has not ended after a grace period.
+   * `reason`, if given, is what its `worker-down` event will say.
+   */
+  stop(reason?: WorkerDownReason): Promise<void> {
+    if (reason !== undefined) this.downReason = reason;
     if (this.state === 'exited') return Promise.resolve();
     if (!this.stopRequested) {
       this.stopRequested = true;
       this.state = 'stopping';
       this.thread.ref();
       try {
-        this.port.postMessage([{ kind: 'exit' }] satisfies InstructionBatch);
+        this.thread.post([{ kind: 'exit' }] satisfies InstructionBatch);
       } catch {
-        void this.thread.terminate();
+        this.thread.terminate();
       }
-      const timer = setTimeout(() => void this.thread.terminate(), EXIT_GRACE_MS);
+      const timer = setTimeout(() => this.thread.terminate(), EXIT_GRACE_MS);
       void this.exited.then(() => clearTimeout(timer));
     }
     return this.exited;
   }
 
-  /** Ends the thread now. Its exit counts as requested, not as a panic. */
-  terminate(): Promise<void> {
+  /** Ends the thread now. Its exit counts as requested, not as a panic; `reason` as in `stop`. */
+  terminate(reason?: WorkerDownReason): Promise<void> {
+    if (reason !== undefined) this.downReason = reason;
     if (this.state !== 'exited') {
       this.stopRequested = true;
       this.state = 'stopping';
-      void this.thread.terminate();
+      this.thread.terminate();
     }
     return this.exited;
   }
