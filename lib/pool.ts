@@ -18,10 +18,11 @@ import { findCloneProblem } from './protocol/cloneable';
 import { anyMarked } from './protocol/transfer';
 import type { JobTarget } from './protocol/messages';
 import { Job, type JobSettings } from './supervisor/job';
-import { Supervisor, type WorkerLogRecord } from './supervisor/supervisor';
+import type { WorkerLogRecord } from './supervisor/supervisor';
 import { shareNestHttpErrors } from './nest-http-errors';
+import type { JobTransport } from './transport/job-transport';
+import { localTransport } from './transport/local.transport';
 import { offerInertPool } from './worker/inert-pool';
-import { workerLaunch } from './worker/worker-launch';
 
 export type { JobExecutor, JobResult, MethodKeys } from './interfaces/job-executor.interface';
 
@@ -42,7 +43,8 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly saturation = new BehaviorSubject(false);
   private readonly events = new Subject<PoolEvent>();
-  private supervisor: Supervisor | undefined;
+  /** Where its jobs run: this process's worker threads (the local transport). */
+  private transport: JobTransport | undefined;
   private catalog: JobCatalog | undefined;
   private defaults: JobSettings | undefined;
   private started: Promise<void> | undefined;
@@ -97,13 +99,13 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
 
   /** Resolves when the queue is empty and every worker is idle. */
   async join(): Promise<void> {
-    await this.supervisor?.join();
+    await this.transport?.join();
   }
 
   /** A snapshot of the workers and the queue. */
   status(): PoolStatus {
     return (
-      this.supervisor?.status() ?? {
+      this.transport?.status() ?? {
         state: 'starting',
         size: typeof this.rawOptions?.size === 'number' ? this.rawOptions.size : 0,
         idle: 0,
@@ -124,7 +126,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
    * utilization.
    */
   stats(): PoolStats {
-    const stats = this.supervisor?.stats();
+    const stats = this.transport?.stats();
     if (stats) return { pool: this.name, ...stats };
     const empty = { count: 0, mean: 0, p50: 0, p99: 0, max: 0 };
     const { state, size, busy, idle, starting, queued, respawns, recycled } = this.status();
@@ -151,14 +153,14 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     try {
       await this.started;
     } catch (error) {
-      await this.supervisor?.close();
+      await this.transport?.close();
       throw error;
     }
   }
 
   /** @internal Finishes the submitted jobs (within `shutdownTimeout`) and stops the workers. */
   async onApplicationShutdown(): Promise<void> {
-    await this.supervisor?.close();
+    await this.transport?.close();
     this.saturation.complete();
     this.events.complete();
   }
@@ -166,10 +168,10 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   private submit(options: JobOptions | undefined, job: Function, rest: unknown[]): Observable<never> {
     return new Observable<never>((subscriber) => {
       let submitted: Job;
-      let supervisor: Supervisor;
+      let transport: JobTransport;
       const signal = options?.signal;
       try {
-        supervisor = this.ensureStarted();
+        transport = this.ensureStarted();
         const [target, label, args] = this.address(job, rest);
         const transfers = anyMarked() ? new Set<TransferListItem>() : undefined;
         const problem = findCloneProblem(args, transfers);
@@ -181,15 +183,15 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
         }
         const settings = options ? this.settingsFor(options) : this.defaults!;
         const moved = transfers?.size ? [...transfers] : NO_TRANSFERS;
-        submitted = new Job(target, args, label, subscriber, moved, settings, supervisor);
-        supervisor.submit(submitted);
+        submitted = new Job(target, args, label, subscriber, moved, settings, transport);
+        transport.submit(submitted);
       } catch (error) {
         subscriber.error(error);
         return;
       }
       if (!signal) return submitted;
       const onAbort = (): void =>
-        supervisor.cancel(
+        transport.cancel(
           submitted,
           new JobCancelledError(`${submitted.label} was cancelled by its AbortSignal`, { cause: signal.reason }),
         );
@@ -211,21 +213,21 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private ensureStarted(): Supervisor {
-    if (this.supervisor) return this.supervisor;
+  private ensureStarted(): JobTransport {
+    if (this.transport) return this.transport;
     if (!this.host) throw new PoolUnavailableError(poolMessages.unavailableInWorker());
     const options = resolvePoolOptions(this.rawOptions);
     const catalog = this.host.explorer.catalogFor(this.name, options.jobFiles);
-    const launch = workerLaunch(catalog.files, options.execArgv, this.name);
-    // The resolved options as they are: the supervisor reads the ones it declares, the compiler checks their types.
-    const supervisor = new Supervisor({
-      ...options,
+    const transport = localTransport({
+      name: this.name,
+      options,
+      catalog,
+      logger: this.logger,
       onKill: options.onKill ?? (() => process.exit(1)),
       onSaturation: (saturated) => this.saturation.next(saturated),
       onEvent: (event) => this.events.next(event),
       eventsObserved: () => this.events.observed,
       onWorkerLog: (record) => this.relayWorkerLog(record),
-      logger: this.logger,
     });
     this.defaults = {
       priority: 0,
@@ -234,22 +236,11 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
       onProgress: undefined,
     };
     this.catalog = catalog;
-    this.supervisor = supervisor;
-    this.started = supervisor.start({
-      filename: launch.filename,
-      execArgv: launch.execArgv,
-      resourceLimits: options.resourceLimits,
-      bootData: {
-        poolioWorker: true,
-        catalog: catalog.worker,
-        logLevels: options.workerLogLevels,
-        retireAboveHeapMb: options.recycleAboveHeapMb,
-        loader: launch.loader,
-      },
-    });
+    this.transport = transport;
+    this.started = transport.ready;
     // Jobs submitted before onModuleInit wait in the queue; a boot failure is reported there.
     this.started.catch(() => undefined);
-    return supervisor;
+    return transport;
   }
 
   /** A `Logger` call made in a worker, handed to the app's logger with the worker and job named. */

@@ -1,0 +1,62 @@
+/**
+ * The default transport: a supervisor and this process's worker threads. Nothing to install, nothing shared
+ * with other processes.
+ */
+import type { PoolStats } from '../interfaces/pool-stats.interface';
+import type { PoolStatus } from '../interfaces/pool-status.interface';
+import type { Job } from '../supervisor/job';
+import { Supervisor } from '../supervisor/supervisor';
+import { workerLaunch } from '../worker/worker-launch';
+import type { JobTransport, TransportContext } from './job-transport';
+
+class LocalTransport implements JobTransport {
+  readonly ready: Promise<void>;
+  private readonly supervisor: Supervisor;
+
+  constructor({ name, options, catalog, ...hooks }: TransportContext) {
+    const launch = workerLaunch(catalog.files, options.execArgv, name);
+    // The resolved options as they are: the supervisor reads the ones it declares, the compiler checks their types.
+    this.supervisor = new Supervisor({ ...options, ...hooks });
+    this.ready = this.supervisor.start({
+      filename: launch.filename,
+      execArgv: launch.execArgv,
+      resourceLimits: options.resourceLimits,
+      bootData: {
+        poolioWorker: true,
+        catalog: catalog.worker,
+        logLevels: options.workerLogLevels,
+        retireAboveHeapMb: options.recycleAboveHeapMb,
+        loader: launch.loader,
+      },
+    });
+  }
+
+  submit(job: Job): void {
+    this.supervisor.submit(job);
+  }
+
+  cancel(job: Job, error?: Error): void {
+    this.supervisor.cancel(job, error);
+  }
+
+  join(): Promise<void> {
+    return this.supervisor.join();
+  }
+
+  close(): Promise<void> {
+    return this.supervisor.close();
+  }
+
+  status(): PoolStatus {
+    return this.supervisor.status();
+  }
+
+  stats(): Omit<PoolStats, 'pool'> {
+    return this.supervisor.stats();
+  }
+}
+
+/** Runs a pool's jobs on worker threads of this process. */
+export function localTransport(context: TransportContext): JobTransport {
+  return new LocalTransport(context);
+}
