@@ -1,26 +1,7 @@
 import type { PoolStats } from '../interfaces/pool-stats.interface';
-import type { PoolState, PoolStatus } from '../interfaces/pool-status.interface';
+import type { PoolStatus } from '../interfaces/pool-status.interface';
 import type { JobJournal } from './job-journal';
 import type { WorkerHandle } from './worker-handle';
-
-/** The facts a status snapshot is read from. */
-export interface StatusFacts {
-  readonly state: PoolState;
-  readonly size: number;
-  readonly idle: number;
-  readonly busy: number;
-  readonly starting: number;
-  readonly queued: number;
-  readonly saturated: boolean;
-  readonly panics: number;
-  readonly respawns: number;
-  readonly recycled: number;
-}
-
-export function statusSnapshot(facts: StatusFacts): PoolStatus {
-  const { state, size, idle, busy, starting, queued, saturated, panics, respawns, recycled } = facts;
-  return { state, size, idle, busy, starting, queued, saturated, panics, respawns, recycled };
-}
 
 /** What the pool has done since it started (the pool adds its name); running jobs count towards utilization. */
 export function statsSnapshot(

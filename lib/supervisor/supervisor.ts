@@ -17,7 +17,7 @@ import { Completion } from './completion';
 import type { Job } from './job';
 import { Panics } from './panics';
 import { shutDown } from './shutdown';
-import { statsSnapshot, statusSnapshot } from './snapshot';
+import { statsSnapshot } from './snapshot';
 import { SupervisorCore } from './supervisor-core';
 import type { SupervisorOptions } from './supervisor-options';
 import type { WorkerExit, WorkerHandle, WorkerListener, WorkerSpec } from './worker-handle';
@@ -115,7 +115,7 @@ export class Supervisor implements WorkerListener {
     const { state, busy, panics, slots } = this.core;
     const { idle, starting, respawns, recycled } = slots;
     const [size, queued, saturated] = [this.options.size, this.core.waiting(), this.core.saturation.value];
-    return statusSnapshot({ state, size, idle, busy, starting, queued, saturated, panics, respawns, recycled });
+    return { state, size, idle, busy, starting, queued, saturated, panics, respawns, recycled };
   }
 
   /** What the pool has done since it started (the pool adds its name). */
