@@ -7,6 +7,7 @@ export type * from './interfaces/pool-options.interface';
 export type * from './interfaces/pool-event.interface';
 export type * from './interfaces/pool-stats.interface';
 export type * from './interfaces/pool-status.interface';
+export type * from './interfaces/pool-transport.interface';
 export * from './panic-switch.enum';
 export { JobContext } from './jobs/job-context';
 export { Pool, type JobExecutor, type JobResult, type MethodKeys } from './pool';

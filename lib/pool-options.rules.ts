@@ -91,6 +91,12 @@ export const POOL_OPTION_RULES = {
     expected: '"all" or "first"',
     fallback: (): 'all' | 'first' => 'all',
   },
+  transport: {
+    check: (value) =>
+      typeof value === 'function' && typeof (value as { transportName?: unknown }).transportName === 'string',
+    expected: 'a transport made by a transport function, such as bullmqTransport() from nestjs-poolio/bullmq',
+    fallback: none,
+  },
 } as const satisfies PoolOptionRuleTable;
 
 type Rules = typeof POOL_OPTION_RULES;

@@ -20,7 +20,7 @@ import type { JobTarget } from './protocol/messages';
 import { Job, type JobSettings } from './supervisor/job';
 import type { WorkerLogRecord } from './supervisor/supervisor';
 import { shareNestHttpErrors } from './nest-http-errors';
-import type { JobTransport } from './transport/job-transport';
+import type { JobTransport, TransportFactory } from './transport/job-transport';
 import { localTransport } from './transport/local.transport';
 import { offerInertPool } from './worker/inert-pool';
 
@@ -43,7 +43,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly saturation = new BehaviorSubject(false);
   private readonly events = new Subject<PoolEvent>();
-  /** Where its jobs run: this process's worker threads (the local transport). */
+  /** Where its jobs run: this process's worker threads (the local transport), or `options.transport`. */
   private transport: JobTransport | undefined;
   private catalog: JobCatalog | undefined;
   private defaults: JobSettings | undefined;
@@ -218,7 +218,8 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     if (!this.host) throw new PoolUnavailableError(poolMessages.unavailableInWorker());
     const options = resolvePoolOptions(this.rawOptions);
     const catalog = this.host.explorer.catalogFor(this.name, options.jobFiles);
-    const transport = localTransport({
+    const makeTransport = (options.transport as TransportFactory | undefined) ?? localTransport;
+    const transport = makeTransport({
       name: this.name,
       options,
       catalog,

@@ -31,6 +31,7 @@ const SAMPLES: { readonly [K in keyof Required<PoolOptions>]: readonly [good: Po
   recycleAfterJobs: [3, 2.5],
   recycleAboveHeapMb: [128, 0],
   readyWhen: ['first', 'some'],
+  transport: [Object.assign(() => undefined, { transportName: 'test' }), () => undefined],
 };
 
 describe('Pool option rules (no threads)', () => {
@@ -74,6 +75,7 @@ describe('Pool option rules (no threads)', () => {
       recycleAfterJobs: undefined,
       recycleAboveHeapMb: undefined,
       readyWhen: 'all',
+      transport: undefined,
     });
     expect(Object.keys(resolved)).toEqual(POOL_OPTION_KEYS);
   });

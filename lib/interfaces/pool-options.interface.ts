@@ -2,6 +2,7 @@ import type { InjectionToken, LogLevel, ModuleMetadata, Type } from '@nestjs/com
 import type { ResourceLimits } from 'node:worker_threads';
 import type { PanicSwitch } from '../panic-switch.enum';
 import type { KillReport } from './kill-report.interface';
+import type { PoolTransport } from './pool-transport.interface';
 
 /** How a pool runs. Every field is optional; `PoolModule.forRoot()` validates them at startup. */
 export interface PoolOptions {
@@ -60,6 +61,11 @@ export interface PoolOptions {
   readyWhen?: 'all' | 'first';
   /** Replace a worker whose heap is above this many MB after a job. Default: never. */
   recycleAboveHeapMb?: number;
+  /**
+   * Where the pool's jobs run. Default: this process's worker threads. `bullmqTransport()` from
+   * `nestjs-poolio/bullmq` runs them on the threads of every app instance that consumes the pool's BullMQ queue.
+   */
+  transport?: PoolTransport;
 }
 
 /** The options a pool's factory gives: a pool's name is given beside the factory, not by it. */

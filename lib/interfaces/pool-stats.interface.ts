@@ -42,4 +42,22 @@ export interface PoolStats {
   /** Share of the workers' time spent running jobs since the pool started, 0 to 1. */
   readonly utilization: number;
   readonly uptimeMs: number;
+  /**
+   * A shared queue's counts, for a pool whose `transport` is one (BullMQ): jobs of every instance, read from
+   * Redis at most once a second. Absent for a local pool, whose own queue is `queued`.
+   */
+  readonly queue?: QueueCounts;
+}
+
+/** Jobs in a shared queue (every instance's), as last read. */
+export interface QueueCounts {
+  /** Waiting for any instance to take them (prioritized ones included). */
+  readonly waiting: number;
+  /** Running on some instance. */
+  readonly active: number;
+  readonly delayed: number;
+  /** Kept in the queue's failed set (jobs the queue itself gave up on, such as ones stalled too often). */
+  readonly failed: number;
+  /** When they were read (`Date.now()`); 0 before the first read. */
+  readonly readAt: number;
 }

@@ -44,5 +44,8 @@ export interface TransportContext {
   readonly onKill: (report: KillReport) => void;
 }
 
-/** Makes a pool's transport when the pool starts. */
-export type TransportFactory = (context: TransportContext) => JobTransport;
+/** Makes a pool's transport when the pool starts: what `PoolOptions.transport` holds (a `PoolTransport`). */
+export interface TransportFactory {
+  readonly transportName: string;
+  (context: TransportContext): JobTransport;
+}

@@ -7,7 +7,7 @@ import type { PoolStatus } from '../interfaces/pool-status.interface';
 import type { Job } from '../supervisor/job';
 import { Supervisor } from '../supervisor/supervisor';
 import { workerLaunch } from '../worker/worker-launch';
-import type { JobTransport, TransportContext } from './job-transport';
+import type { JobTransport, TransportContext, TransportFactory } from './job-transport';
 
 class LocalTransport implements JobTransport {
   readonly ready: Promise<void>;
@@ -57,6 +57,7 @@ class LocalTransport implements JobTransport {
 }
 
 /** Runs a pool's jobs on worker threads of this process. */
-export function localTransport(context: TransportContext): JobTransport {
-  return new LocalTransport(context);
-}
+export const localTransport: TransportFactory = Object.assign(
+  (context: TransportContext): JobTransport => new LocalTransport(context),
+  { transportName: 'local' },
+);
