@@ -161,22 +161,20 @@ export class BullmqTransport implements JobTransport {
     await this.ready.catch(() => undefined);
     this.state = 'closing';
     const started = this.started;
+    const deadline = Date.now() + Math.min(this.context.options.shutdownTimeout, 2 ** 31 - 1);
     if (started) {
-      const deadline = Date.now() + Math.min(this.context.options.shutdownTimeout, 2 ** 31 - 1);
       await started.producer.close(deadline);
-      if (started.consumer) {
-        // Jobs held past the deadline are left to stall: BullMQ hands them to another instance.
-        const left = Math.max(0, deadline - Date.now());
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
-        if ((await Promise.race([started.consumer.close(), late])) === 'late') await started.consumer.close(true);
-        clearTimeout(timer);
+      // Jobs still held at the deadline are left to stall: BullMQ hands them to another instance.
+      if (started.consumer && !(await within(deadline, started.consumer.close()))) {
+        await within(Date.now() + 1_000, started.consumer.close(true));
       }
-      await started.events.close();
-      await started.queue.close();
+      // With Redis unreachable these would wait for it: the deadline bounds them, then the sockets are dropped.
+      await within(deadline, started.events.close());
+      await within(deadline, started.queue.close());
     }
-    await this.supervisor?.close();
-    await this.connections.close('worker', 'cancels', 'events', 'replies', 'queue');
+    // A supervisor that never started (Redis was not reached) has no thread to stop.
+    if (started?.consumer) await this.supervisor?.close();
+    await within(deadline, this.connections.close('worker', 'cancels', 'events', 'replies', 'queue'));
     this.connections.disconnectAll();
     this.state = 'closed';
   }
@@ -209,6 +207,25 @@ export class BullmqTransport implements JobTransport {
     const jobs = { completed: 0, failed: 0, panicked: 0, cancelled: 0, refused: 0 };
     const times = { waitMs: EMPTY, runMs: EMPTY, utilization: 0, uptimeMs: 0 };
     return { state, size, workers: { busy, idle, starting }, queued, jobs, respawns, recycled, ...times, queue };
+  }
+}
+
+/** Whether `work` settled before `deadline` (`Date.now()` ms); it is not waited for after that. */
+async function within(deadline: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>(
+    (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+  );
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
