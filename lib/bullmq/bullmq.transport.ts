@@ -29,6 +29,7 @@ const EMPTY = { count: 0, mean: 0, p50: 0, p99: 0, max: 0 };
  */
 export class BullmqTransport implements JobTransport {
   readonly ready: Promise<void>;
+  readonly instance: string;
   private readonly connections: RedisConnections;
   private readonly queueName: string;
   private readonly supervisor: Supervisor | undefined;
@@ -44,6 +45,7 @@ export class BullmqTransport implements JobTransport {
   ) {
     const { name, logger } = context;
     this.queueName = name ?? 'default';
+    this.instance = options.instance;
     this.connections = new RedisConnections(options.connection, describePool(name), logger);
     if (options.consume) this.supervisor = new Supervisor({ ...context.options, ...hooksOf(context) });
     this.ready = this.start();
