@@ -38,6 +38,7 @@ export class BullmqTransport implements JobTransport {
   private early: Job[] | undefined = [];
   private closing: Promise<void> | undefined;
   private state: 'starting' | 'running' | 'closing' | 'closed' = 'starting';
+  private threadsStarted = false;
 
   constructor(
     private readonly context: TransportContext,
@@ -92,6 +93,7 @@ export class BullmqTransport implements JobTransport {
   private async startConsumer(keys: RemoteKeys, client: ReturnType<RedisConnections['make']>): Promise<RemoteConsumer> {
     const { catalog, options } = this.context;
     const launch = workerLaunch(catalog.files, options.execArgv, this.context.name);
+    this.threadsStarted = true;
     await this.supervisor!.start({
       filename: launch.filename,
       execArgv: launch.execArgv,
@@ -175,7 +177,7 @@ export class BullmqTransport implements JobTransport {
       await within(deadline, started.queue.close());
     }
     // A supervisor that never started (Redis was not reached) has no thread to stop.
-    if (started?.consumer) await this.supervisor?.close();
+    if (this.threadsStarted) await this.supervisor?.close();
     await within(deadline, this.connections.close('worker', 'cancels', 'events', 'replies', 'queue'));
     this.connections.disconnectAll();
     this.state = 'closed';
