@@ -9,6 +9,7 @@ import { workerLaunch } from '../worker/worker-launch';
 import type { ResolvedBullmqOptions } from './bullmq-transport.options';
 import { QueueCountsReader } from './queue-counts.reader';
 import { RedisConnections } from './redis-connections';
+import { checkRedisServer } from './redis-server.check';
 import { RemoteConsumer } from './remote-consumer';
 import { RemoteKeys } from './remote-job.protocol';
 import { RemoteProducer } from './remote-producer';
@@ -58,10 +59,19 @@ export class BullmqTransport implements JobTransport {
     try {
       const client = connections.make('queue');
       await connections.connect(client, options.connectTimeout);
-      const queue = new Queue(queueName, { ...options.queueOptions, connection: client, prefix });
+      await checkRedisServer(client, connections.where, this.context.logger);
+      // Checked once above: BullMQ would check, and warn, on each of its connections.
+      const skipVersionCheck = true;
+      const queue = new Queue(queueName, { ...options.queueOptions, connection: client, prefix, skipVersionCheck });
       queue.on('error', () => undefined); // reported once per outage by the connections
       await queue.waitUntilReady();
-      const events = new QueueEvents(queueName, { connection: connections.make('events'), prefix, autorun: false });
+      const eventsConnection = connections.make('events');
+      const events = new QueueEvents(queueName, {
+        connection: eventsConnection,
+        prefix,
+        autorun: false,
+        skipVersionCheck,
+      });
       events.on('error', () => undefined);
       const keys = new RemoteKeys(prefix, queueName);
       const replies = connections.make('replies');

@@ -47,6 +47,7 @@ export class RemoteConsumer {
       prefix: parts.prefix,
       concurrency: parts.concurrency,
       autorun: false,
+      skipVersionCheck: true, // the transport checked the server once
     });
     // BullMQ reports connection trouble here too; the transport's connections already log it once per outage.
     this.worker.on('error', () => undefined);

@@ -1,8 +1,10 @@
+import { jest } from '@jest/globals';
+import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
-import { PoolConfigError, RedisUnreachableError } from '../../lib';
+import { PoolConfigError, PoolModule, RedisUnreachableError } from '../../lib';
 import { bullmqTransport } from '../../lib/bullmq';
 import { whyPoolIsDown } from '../../lib/health';
-import { RemoteJobs } from '../fixtures/remote.jobs';
+import { RemoteJobs, RemoteJobsModule } from '../fixtures/remote.jobs';
 import { freePort, startRedisServer } from '../fixtures/redis-server';
 import { settle } from '../fixtures/settle';
 import { waitFor } from '../fixtures/wait-for';
@@ -18,6 +20,37 @@ describe('BullMQ transport: start, health and shutdown', () => {
     expect(failure).toBeInstanceOf(RedisUnreachableError);
     expect((failure as Error).message).toContain(`could not reach Redis at 127.0.0.1:${port} within 1500 ms`);
     expect((failure as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('warns once, through the app’s logger, of an eviction policy that can lose jobs (not BullMQ’s warning per connection)', async () => {
+    const redis = await startRedisServer(undefined, ['--maxmemory-policy', 'allkeys-lru']);
+    const warnings: string[] = [];
+    const consoleWarn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.registerPool({
+          name: 'remote',
+          size: 1,
+          transport: bullmqTransport({ connection: { host: redis.host, port: redis.port } }),
+        }),
+        RemoteJobsModule,
+      ],
+    }).compile();
+    moduleRef.useLogger({
+      log: () => undefined,
+      error: () => undefined,
+      warn: (message: string) => warnings.push(message),
+    });
+    const app = await moduleRef.init();
+    try {
+      expect(warnings.filter((w) => w.includes('maxmemory-policy allkeys-lru'))).toHaveLength(1);
+      expect(warnings[0]).toContain('noeviction');
+      expect(consoleWarn).not.toHaveBeenCalled();
+    } finally {
+      consoleWarn.mockRestore();
+      await app.close();
+      await redis.stop();
+    }
   });
 
   it('checks its options where they are written, naming each bad one', () => {
