@@ -48,7 +48,7 @@ export class BullmqTransport implements JobTransport {
     const { name, logger } = context;
     this.queueName = name ?? 'default';
     this.instance = options.instance;
-    this.connections = new RedisConnections(options.connection, describePool(name), logger);
+    this.connections = new RedisConnections(options.connection, describePool(name), this.queueName, logger);
     if (options.consume) this.supervisor = new Supervisor({ ...context.options, ...hooksOf(context) });
     this.ready = this.start();
   }
@@ -174,21 +174,23 @@ export class BullmqTransport implements JobTransport {
   private async shutDown(): Promise<void> {
     await this.ready.catch(() => undefined);
     this.state = 'closing';
-    const started = this.started;
+    const { started } = this;
     const deadline = Date.now() + Math.min(this.context.options.shutdownTimeout, 2 ** 31 - 1);
-    if (started) {
-      await started.producer.close(deadline);
-      // Jobs still held at the deadline are left to stall: BullMQ hands them to another instance.
-      if (started.consumer && !(await within(deadline, started.consumer.close()))) {
-        await within(Date.now() + 1_000, started.consumer.close(true));
-      }
-      // With Redis unreachable these would wait for it: the deadline bounds them, then the sockets are dropped.
-      await within(deadline, started.events.close());
-      await within(deadline, started.queue.close());
-    }
-    // A supervisor that never started (Redis was not reached) has no thread to stop.
+    await started?.producer.close(deadline);
+    const consumer = started?.consumer;
+    // Redis gone: BullMQ's graceful close would wait for it for ever (and keep its lock timers running).
+    if (consumer && !this.connections.connected) await within(Date.now() + 1_000, consumer.close(true));
+    else if (consumer) await within(deadline, consumer.close());
+    // Runs still going at the deadline fail here, as in a local pool; a supervisor that never started has
+    // no thread to stop. Their replies sent, BullMQ's graceful close can end.
     if (this.threadsStarted) await this.supervisor?.close();
-    await within(deadline, this.connections.close('worker', 'cancels', 'events', 'replies', 'queue'));
+    if (consumer) await within(Date.now() + 2_000, consumer.close());
+    if (started) {
+      // With Redis unreachable these would wait for it: bounded, then the sockets are dropped.
+      await within(Math.max(deadline, Date.now() + 1_000), started.events.close());
+      await within(Math.max(deadline, Date.now() + 1_000), started.queue.close());
+    }
+    await within(Date.now() + 2_000, this.connections.close('worker', 'cancels', 'events', 'replies', 'queue'));
     this.connections.disconnectAll();
     this.state = 'closed';
   }

@@ -42,7 +42,10 @@ export class RedisConnections {
 
   constructor(
     private readonly connection: ConnectionOptions,
+    /** As messages name it: `"reports"`, `default`. */
     private readonly pool: string,
+    /** As connection names show it (CLIENT LIST): `poolio:reports:queue`. */
+    private readonly queue: string,
     private readonly logger: SupervisorLogger,
   ) {}
 
@@ -61,7 +64,7 @@ export class RedisConnections {
 
   /** A new connection for `role`, not yet connected. */
   make(role: ConnectionRole): Redis {
-    const name = `poolio:${this.pool}:${role}`;
+    const name = `poolio:${this.queue}:${role}`;
     const client = isClient(this.connection)
       ? this.connection.duplicate({ ...DEFAULTS, connectionName: name, lazyConnect: true })
       : new Redis({ ...(this.connection as RedisOptions), ...DEFAULTS, connectionName: name, lazyConnect: true });
@@ -112,7 +115,7 @@ export class RedisConnections {
   /** Closes the connections made for `roles`, in the order given, waiting for pending replies. */
   async close(...roles: ConnectionRole[]): Promise<void> {
     for (const role of roles) {
-      const name = `poolio:${this.pool}:${role}`;
+      const name = `poolio:${this.queue}:${role}`;
       for (const client of this.open.filter((c) => c.options.connectionName === name)) {
         this.open.splice(this.open.indexOf(client), 1);
         await quit(client);

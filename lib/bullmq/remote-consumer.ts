@@ -41,6 +41,9 @@ export class RemoteConsumer {
     private readonly parts: ConsumerParts,
   ) {
     this.worker = new Worker(parts.queueName, (job, _token, signal) => this.process(job, signal), {
+      // After a connection error BullMQ waits this long before it fetches again (15 s by default): work should
+      // resume soon after Redis is back, and a close during an outage should not wait that long.
+      runRetryDelay: 1_000,
       ...parts.workerOptions,
       name: parts.instance,
       connection: parts.workerConnection,
