@@ -1,4 +1,5 @@
 import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,13 +85,14 @@ describe('BullMQ transport: timeouts, priorities and async options', () => {
     expect(order).toEqual([10, 3, 0, -5]);
   });
 
-  it('takes its transport from registerPoolAsync’s factory (a ConfigService, say)', async () => {
+  it('takes its transport from registerPoolAsync’s factory, with the app’s own ioredis client, which it leaves open', async () => {
+    const client = new Redis({ host: redis.host, port: redis.port });
     const moduleRef = await Test.createTestingModule({
       imports: [
         PoolModule.registerPoolAsync({
           name: 'remote',
           useFactory: () => ({
-            transport: bullmqTransport({ connection: { host: redis.host, port: redis.port }, consume: false }),
+            transport: bullmqTransport({ connection: client, consume: false }),
           }),
         }),
         RemoteJobsModule,
@@ -105,5 +107,7 @@ describe('BullMQ transport: timeouts, priorities and async options', () => {
     } finally {
       await app.close();
     }
+    expect(await client.ping()).toBe('PONG');
+    await client.quit();
   });
 });
