@@ -3,14 +3,20 @@ import { DiscoveryService } from '@nestjs/core';
 import { register } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import { Pool } from '../index';
-import { DEFAULT_BUCKETS, POOL_METRICS_OPTIONS, type PoolMetricsOptions } from './pool-metrics.options';
+import {
+  checkInstanceLabel,
+  DEFAULT_BUCKETS,
+  POOL_METRICS_OPTIONS,
+  type PoolMetricsOptions,
+} from './pool-metrics.options';
 import { PoolEventRecorder } from './pool-metrics.recorder';
 import { PoolMetricSet, type MeteredPool } from './pool-metrics.registry';
 
 /**
  * Reports every pool of the app to Prometheus. Provided by `PoolMetricsModule`: it finds the pools when the module
  * initializes, follows their `events$` for the job counters and histograms, reads their `status()` and `stats()`
- * for the gauges when the registry is collected, and lets go of them when the module is destroyed.
+ * for the gauges when the registry is collected, and lets go of them when the module is destroyed. Every metric
+ * names the app instance (`pool.instance`) in the label `instanceLabel`, `poolio_instance` by default.
  */
 @Injectable()
 export class PoolMetricsCollector implements OnModuleInit, OnModuleDestroy {
@@ -34,11 +40,20 @@ export class PoolMetricsCollector implements OnModuleInit, OnModuleDestroy {
       this.options.registry ?? register,
       this.options.prefix ?? 'poolio_',
       this.options.buckets ?? DEFAULT_BUCKETS,
+      checkInstanceLabel(this.options.instanceLabel),
     );
     this.metrics = metrics;
     for (const pool of this.findPools()) {
-      const metered: MeteredPool = { pool, label: pool.name ?? 'default', respawns: 0, recycled: 0 };
-      const recorder = new PoolEventRecorder(metrics, metered.label);
+      // Pool modules are global, so Nest has started their pools before this module and they know their instance;
+      // a pool that has not (yet) is labelled once it has, and is left out of the gauges until then.
+      const metered: MeteredPool = {
+        pool,
+        label: pool.name ?? 'default',
+        instance: pool.instance,
+        respawns: 0,
+        recycled: 0,
+      };
+      const recorder = new PoolEventRecorder(metrics, metered);
       this.subscriptions.push(pool.events$.subscribe((event) => recorder.record(event)));
       metrics.add(metered);
       this.metered.push(metered);

@@ -8,14 +8,19 @@ import { POOL_METRICS_OPTIONS, type PoolMetricsOptions } from './pool-metrics.op
  * `PoolMetricsModule.forRoot()` in the root module, beside `PoolModule.forRoot()`.
  *
  * Gauges `<prefix>workers{pool,state}`, `<prefix>pool_size{pool}`, `<prefix>queue_depth{pool}`,
- * `<prefix>utilization_ratio{pool}`; counters `<prefix>jobs_total{pool,job,outcome}`,
+ * `<prefix>utilization_ratio{pool}`, and for a pool on a shared queue (BullMQ) `<prefix>queue_jobs{pool,state}` and
+ * `<prefix>queue_reachable{pool}`; counters `<prefix>jobs_total{pool,job,outcome}`,
  * `<prefix>worker_respawns_total{pool}`, `<prefix>worker_recycles_total{pool}`; histograms
  * `<prefix>job_wait_seconds{pool,job}` and `<prefix>job_run_seconds{pool,job}`. The default pool is labelled
- * `pool="default"`; `job` is the job's label, e.g. `PrimesJobs.countPrimes` or `function fib`.
+ * `pool="default"`; `job` is the job's label, e.g. `PrimesJobs.countPrimes` or `function fib`. Every metric also
+ * names the app instance (`pool.instance`) in the label `instanceLabel`, `poolio_instance` by default.
  */
 @Module({})
 export class PoolMetricsModule {
-  /** Registers the metrics; `prefix` defaults to `poolio_`, `registry` to prom-client's `register`. */
+  /**
+   * Registers the metrics; `prefix` defaults to `poolio_`, `registry` to prom-client's `register`,
+   * `instanceLabel` to `poolio_instance`.
+   */
   static forRoot(options: PoolMetricsOptions = {}): DynamicModule {
     return {
       module: PoolMetricsModule,

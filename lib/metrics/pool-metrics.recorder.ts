@@ -1,5 +1,6 @@
+import type { LabelValues } from 'prom-client';
 import type { PoolEvent } from '../index';
-import type { JobOutcome, PoolMetricSet } from './pool-metrics.registry';
+import type { JobOutcome, MeteredPool, PoolMetricSet } from './pool-metrics.registry';
 
 /**
  * @internal Turns one pool's `events$` into job counters and histograms. The events match `stats()`: each job
@@ -8,22 +9,22 @@ import type { JobOutcome, PoolMetricSet } from './pool-metrics.registry';
 export class PoolEventRecorder {
   constructor(
     private readonly metrics: PoolMetricSet,
-    private readonly pool: string,
+    private readonly pool: MeteredPool,
   ) {}
 
   record(event: PoolEvent): void {
     switch (event.type) {
       case 'job-started':
-        this.metrics.waitSeconds.observe({ pool: this.pool, job: event.job }, event.waitMs / 1000);
+        this.metrics.waitSeconds.observe(this.labels(event.job), event.waitMs / 1000);
         return;
       case 'job-done':
         this.count(event.job, 'completed');
-        this.metrics.runSeconds.observe({ pool: this.pool, job: event.job }, event.runMs / 1000);
+        this.metrics.runSeconds.observe(this.labels(event.job), event.runMs / 1000);
         return;
       case 'job-failed':
         this.count(event.job, 'failed');
         if (event.runMs !== undefined) {
-          this.metrics.runSeconds.observe({ pool: this.pool, job: event.job }, event.runMs / 1000);
+          this.metrics.runSeconds.observe(this.labels(event.job), event.runMs / 1000);
         }
         return;
       case 'job-panicked':
@@ -38,6 +39,10 @@ export class PoolEventRecorder {
   }
 
   private count(job: string, outcome: JobOutcome): void {
-    this.metrics.jobs.inc({ pool: this.pool, job, outcome });
+    this.metrics.jobs.inc({ ...this.labels(job), outcome });
+  }
+
+  private labels(job: string): LabelValues<string> {
+    return { ...this.metrics.labelsOf(this.pool), job };
   }
 }
