@@ -75,7 +75,9 @@ export async function runDistributedBench(settings: DistributedSettings): Promis
   const inputs = Array.from({ length: DISTINCT_SEEDS }, (_, i) => ({ iterations: spinIterations, seed: i + 1 }));
   const expected = inputs.map(spin);
   const server = await startRedisServer();
-  const redis = execFileSync(redisServerBinary()!, ['--version'], { encoding: 'utf8' }).trim().split(' ')[2] ?? '?';
+  // "Redis server v=7.0.15 sha=… malloc=… bits=64 build=…"
+  const version = execFileSync(redisServerBinary()!, ['--version'], { encoding: 'utf8' });
+  const redis = /v=(\S+)/.exec(version)?.[1] ?? version.trim();
   const window: Record<number, number> = {};
   const samples = new Map<string, { jobsPerSecond: number[]; p50: number[]; p99: number[]; shares: number[] }>();
   try {
