@@ -70,8 +70,8 @@ export function slotsPerInstance(cores: number, instances: number): number {
 
 export async function runDistributedBench(settings: DistributedSettings): Promise<DistributedResults> {
   const { cores, repeats, quick, spinIterations, log } = settings;
-  const jobs = quick ? 300 : 2_000;
-  const roundTrips = quick ? 50 : 300;
+  const jobs = quick ? 300 : 1_000;
+  const roundTrips = quick ? 50 : 200;
   const inputs = Array.from({ length: DISTINCT_SEEDS }, (_, i) => ({ iterations: spinIterations, seed: i + 1 }));
   const expected = inputs.map(spin);
   const server = await startRedisServer();
