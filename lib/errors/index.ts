@@ -11,5 +11,8 @@ export * from './pool-queue-full.error';
 export * from './pool-shutdown-timeout.error';
 export * from './pool-unavailable.error';
 export * from './pool.error';
+export * from './redis-unreachable.error';
+export * from './remote-job-lost.error';
+export * from './remote-stream-interrupted.error';
 export * from './unknown-job.error';
 export * from './worker-boot.error';

@@ -60,4 +60,6 @@ export interface QueueCounts {
   readonly failed: number;
   /** When they were read (`Date.now()`); 0 before the first read. */
   readonly readAt: number;
+  /** Whether this instance's connections to Redis are up now (the health indicator reports the pool down if not). */
+  readonly reachable: boolean;
 }
