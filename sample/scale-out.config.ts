@@ -1,5 +1,6 @@
 import type { PoolTransport } from 'nestjs-poolio';
 import { bullmqTransport } from 'nestjs-poolio/bullmq';
+import { instanceName } from './instance.js';
 
 /**
  * The pool's BullMQ transport from the environment. pool.config.ts imports this file only when REDIS_URL is
@@ -13,6 +14,8 @@ export function bullmqTransportFromEnv(env: NodeJS.ProcessEnv): PoolTransport {
     connection: redisConnection(env.REDIS_URL ?? ''),
     prefix: env.REDIS_PREFIX?.trim() || undefined,
     consume: consumeFromEnv(env.CONSUME),
+    // BullMQ's worker name (bull-board shows it) is the name the results and the dashboard give the instance.
+    instance: instanceName(env),
   });
 }
 
