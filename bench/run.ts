@@ -20,12 +20,8 @@ import { calibrateSpin } from './tasks/spin.calibration';
 import { WORKLOADS } from './workloads/workload.registry';
 import { renderControlTable, runJobControlBench, type ControlResults } from './control/job-control.bench';
 import { renderNodeLinesTable, runNodeLinesBench, type NodeLineResult } from './nodes/node-lines.bench';
-import {
-  distributedUnavailable,
-  renderDistributedTable,
-  runDistributedBench,
-  type DistributedResults,
-} from './distributed/distributed.bench';
+import { distributedUnavailable, runDistributedBench, type DistributedResults } from './distributed/distributed.bench';
+import { renderDistributedTable } from './distributed/distributed.table';
 import type { Metric, Workload, WorkloadContext } from './workloads/workload.types';
 
 /** A `spin` job's target duration on this machine. */

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { redisServerBinary, startRedisServer } from '../../test/fixtures/redis-server';
-import { formatNumber, formatRatio } from '../report/number.format';
+import { formatNumber } from '../report/number.format';
 import { within } from '../stats/deadline.util';
 import { BenchIntegrityError, expectResult } from '../stats/integrity.error';
 import { elapsedMs, median, percentile } from '../stats/stats.util';
@@ -21,10 +21,15 @@ import { startProducer, type Producer, type QueueAddress } from './producers';
 export const KINDS: readonly InstanceKind[] = ['poolio', 'sandboxed'];
 export const INSTANCE_COUNTS = [1, 3] as const;
 /** Distinct spin inputs, cycled: their results are computed here once, before anything is measured. */
-const DISTINCT_SEEDS = 16;
+const DISTINCT_SEEDS = 8;
+/** The heavy job is this many spin jobs long: where a queue's cost per job matters less. */
+const HEAVY_FACTOR = 10;
 /** A job that does next to nothing, for the round trip: what the queue and the transport cost. */
 const ROUND_TRIP_ITERATIONS = 1_000;
-const JOB_CAP_MS = 60_000;
+const JOB_CAP_MS = 120_000;
+
+export const METRICS = ['jobsPerSecond', 'heavyJobsPerSecond', 'roundTripP50Ms', 'roundTripP99Ms'] as const;
+export type DistributedMetric = (typeof METRICS)[number];
 
 export interface DistributedSettings {
   readonly cores: number;
@@ -40,20 +45,24 @@ export interface DistributedCell {
   /** Threads (poolio) or sandboxed processes (BullMQ concurrency) per instance. */
   readonly slotsPerInstance: number;
   /** Medians over the repeats. */
-  readonly jobsPerSecond: number;
-  readonly roundTripP50Ms: number;
-  readonly roundTripP99Ms: number;
-  /** Share of the throughput jobs each instance ran, in the last repeat (sums to 1). */
+  readonly medians: Record<DistributedMetric, number>;
+  readonly samples: Record<DistributedMetric, number[]>;
+  /** Share of the spin jobs each instance ran, in the last repeat (sums to 1). */
   readonly shares: readonly number[];
-  readonly samples: { readonly jobsPerSecond: number[]; readonly p50: number[]; readonly p99: number[] };
 }
 
 export interface DistributedResults {
   readonly redis: string;
+  /** Spin jobs, heavy jobs and round trips per run. */
   readonly jobs: number;
-  readonly window: Record<number, number>;
+  readonly heavyJobs: number;
   readonly roundTrips: number;
   readonly spinIterations: number;
+  /** What one spin job and one heavy job took on this process's thread, ms. */
+  readonly spinMs: number;
+  readonly heavyMs: number;
+  /** Jobs in flight at once, by instance count: twice the slots. */
+  readonly window: Record<number, number>;
   readonly cells: readonly DistributedCell[];
 }
 
@@ -68,18 +77,33 @@ export function slotsPerInstance(cores: number, instances: number): number {
   return Math.max(1, Math.floor(cores / instances));
 }
 
+/** Spin jobs of one size, with their results computed beforehand (which also times one job here). */
+interface Batch {
+  readonly what: string;
+  readonly count: number;
+  readonly inputs: readonly SpinInput[];
+  readonly expected: readonly number[];
+  readonly jobMs: number;
+}
+
+function batch(what: string, count: number, iterations: number): Batch {
+  const inputs = Array.from({ length: DISTINCT_SEEDS }, (_, i) => ({ iterations, seed: i + 1 }));
+  const start = performance.now();
+  const expected = inputs.map(spin);
+  return { what, count, inputs, expected, jobMs: elapsedMs(start) / inputs.length };
+}
+
 export async function runDistributedBench(settings: DistributedSettings): Promise<DistributedResults> {
   const { cores, repeats, quick, spinIterations, log } = settings;
-  const jobs = quick ? 300 : 1_000;
+  const light = batch('spin job', quick ? 300 : 1_000, spinIterations);
+  const heavy = batch('heavy spin job', quick ? 40 : 200, spinIterations * HEAVY_FACTOR);
   const roundTrips = quick ? 50 : 200;
-  const inputs = Array.from({ length: DISTINCT_SEEDS }, (_, i) => ({ iterations: spinIterations, seed: i + 1 }));
-  const expected = inputs.map(spin);
   const server = await startRedisServer();
   // "Redis server v=7.0.15 sha=… malloc=… bits=64 build=…"
   const version = execFileSync(redisServerBinary()!, ['--version'], { encoding: 'utf8' });
   const redis = /v=(\S+)/.exec(version)?.[1] ?? version.trim();
   const window: Record<number, number> = {};
-  const samples = new Map<string, { jobsPerSecond: number[]; p50: number[]; p99: number[]; shares: number[] }>();
+  const samples = new Map<string, { values: Record<DistributedMetric, number[]>; shares: number[] }>();
   try {
     for (let repeat = 1; repeat <= repeats; repeat++) {
       for (const instances of INSTANCE_COUNTS) {
@@ -88,25 +112,21 @@ export async function runDistributedBench(settings: DistributedSettings): Promis
         window[instances] = 2 * slots * instances;
         for (const kind of KINDS) {
           const address = { host: server.host, port: server.port, prefix: `bench-${kind}-${instances}-r${repeat}` };
-          const run = await measure(kind, instances, slots, address, {
-            jobs,
-            window: window[instances],
-            roundTrips,
-            inputs,
-            expected,
-            log,
-          });
+          const load = { light, heavy, window: window[instances], roundTrips, log };
+          const run = await measure(kind, instances, slots, address, load);
           const key = `${kind}/${instances}`;
-          const entry = samples.get(key) ?? { jobsPerSecond: [], p50: [], p99: [], shares: [] };
-          entry.jobsPerSecond.push(run.jobsPerSecond);
-          entry.p50.push(run.p50);
-          entry.p99.push(run.p99);
+          const entry = samples.get(key) ?? {
+            values: Object.fromEntries(METRICS.map((metric) => [metric, []])) as never,
+            shares: [],
+          };
+          for (const metric of METRICS) entry.values[metric].push(run[metric]);
           entry.shares = run.shares;
           samples.set(key, entry);
           log(
             `distributed r${repeat}/${repeats}  ${kind.padEnd(9)} ×${instances} (${slots} each)  ` +
-              `${formatNumber(run.jobsPerSecond).padStart(7)} jobs/s  round trip p50 ${formatNumber(run.p50)} ms, ` +
-              `p99 ${formatNumber(run.p99)} ms  by instance ${run.shares.map(percent).join(' ')}`,
+              `${formatNumber(run.jobsPerSecond).padStart(6)} jobs/s, heavy ${formatNumber(run.heavyJobsPerSecond)}; ` +
+              `round trip p50 ${formatNumber(run.roundTripP50Ms)} ms, p99 ${formatNumber(run.roundTripP99Ms)} ms; ` +
+              `by instance ${run.shares.map(percent).join(' ')}`,
           );
         }
       }
@@ -116,37 +136,40 @@ export async function runDistributedBench(settings: DistributedSettings): Promis
   }
   const cells = INSTANCE_COUNTS.flatMap((instances) =>
     KINDS.map((kind): DistributedCell => {
-      const entry = samples.get(`${kind}/${instances}`)!;
+      const { values, shares } = samples.get(`${kind}/${instances}`)!;
+      const medians = Object.fromEntries(METRICS.map((metric) => [metric, median(values[metric])]));
       return {
         kind,
         instances,
         slotsPerInstance: slotsPerInstance(cores, instances),
-        jobsPerSecond: median(entry.jobsPerSecond),
-        roundTripP50Ms: median(entry.p50),
-        roundTripP99Ms: median(entry.p99),
-        shares: entry.shares,
-        samples: { jobsPerSecond: entry.jobsPerSecond, p50: entry.p50, p99: entry.p99 },
+        medians: medians as Record<DistributedMetric, number>,
+        samples: values,
+        shares,
       };
     }),
   );
-  return { redis, jobs, window, roundTrips, spinIterations, cells };
+  return {
+    redis,
+    jobs: light.count,
+    heavyJobs: heavy.count,
+    roundTrips,
+    spinIterations,
+    spinMs: light.jobMs,
+    heavyMs: heavy.jobMs,
+    window,
+    cells,
+  };
 }
 
 interface Load {
-  readonly jobs: number;
+  readonly light: Batch;
+  readonly heavy: Batch;
   readonly window: number;
   readonly roundTrips: number;
-  readonly inputs: readonly SpinInput[];
-  readonly expected: readonly number[];
   readonly log: (line: string) => void;
 }
 
-interface Run {
-  readonly jobsPerSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly shares: number[];
-}
+type Run = Record<DistributedMetric, number> & { readonly shares: number[] };
 
 async function measure(
   kind: InstanceKind,
@@ -165,21 +188,20 @@ async function measure(
     if (failure) throw failure.reason;
     producer = await startProducer(kind, address);
     const pids = instances.map((instance) => instance.pid);
-    const check = checker(kind, pids, load);
+    const check = checker(kind, pids);
     // Warm-up, not measured: every thread or sandboxed process is up and has run the job before the clock runs.
-    await runWindow(producer, load.window * 2, load.window, load.inputs, check);
+    await runWindow(producer, { ...load.light, count: load.window * 2 }, load.window, check);
 
     const ran = new Map(pids.map((pid) => [pid, 0]));
-    const start = performance.now();
-    await runWindow(producer, load.jobs, load.window, load.inputs, (index, result) => {
-      check(index, result);
+    const jobsPerSecond = await throughput(producer, load.light, load.window, (batch, index, result) => {
+      check(batch, index, result);
       ran.set(result.instance, ran.get(result.instance)! + 1);
     });
-    const jobsPerSecond = load.jobs / (elapsedMs(start) / 1000);
     const idle = pids.filter((pid) => ran.get(pid) === 0);
     if (idle.length > 0) {
-      throw new BenchIntegrityError(`${kind}: instance ${idle.join(', ')} ran none of ${load.jobs} jobs`);
+      throw new BenchIntegrityError(`${kind}: instance ${idle.join(', ')} ran none of ${load.light.count} jobs`);
     }
+    const heavyJobsPerSecond = await throughput(producer, load.heavy, load.window, check);
 
     const times: number[] = [];
     const tiny = { iterations: ROUND_TRIP_ITERATIONS, seed: 7 };
@@ -192,9 +214,10 @@ async function measure(
     }
     return {
       jobsPerSecond,
-      p50: percentile(times, 50),
-      p99: percentile(times, 99),
-      shares: pids.map((pid) => ran.get(pid)! / load.jobs),
+      heavyJobsPerSecond,
+      roundTripP50Ms: percentile(times, 50),
+      roundTripP99Ms: percentile(times, 99),
+      shares: pids.map((pid) => ran.get(pid)! / load.light.count),
     };
   } finally {
     await producer?.close();
@@ -202,38 +225,36 @@ async function measure(
   }
 }
 
-/** Checks a throughput job's result and that it names one of the instances. */
-function checker(
-  kind: InstanceKind,
-  pids: readonly number[],
-  load: Load,
-): (index: number, result: InstanceResult) => void {
-  return (index, result) => {
-    const seed = index % load.inputs.length;
-    expectResult(kind, `spin seed ${seed + 1}`, result?.value, load.expected[seed]);
+async function throughput(producer: Producer, batch: Batch, window: number, onResult: OnResult): Promise<number> {
+  const start = performance.now();
+  await runWindow(producer, batch, window, onResult);
+  return batch.count / (elapsedMs(start) / 1000);
+}
+
+type OnResult = (batch: Batch, index: number, result: InstanceResult) => void;
+
+/** Checks a job's result against the one computed beforehand, and that it names one of the instances. */
+function checker(kind: InstanceKind, pids: readonly number[]): OnResult {
+  return (batch, index, result) => {
+    const seed = index % batch.inputs.length;
+    expectResult(kind, `${batch.what} seed ${seed + 1}`, result?.value, batch.expected[seed]);
     if (!pids.includes(result.instance)) {
       throw new BenchIntegrityError(`${kind}: job ${index} names instance ${result.instance}, not one of ${pids}`);
     }
   };
 }
 
-/** Runs `jobs` spin jobs (the inputs cycled), `window` in flight at a time, handing each result to `onResult`. */
-async function runWindow(
-  producer: Producer,
-  jobs: number,
-  window: number,
-  inputs: readonly SpinInput[],
-  onResult: (index: number, result: InstanceResult) => void,
-): Promise<void> {
+/** Runs the batch's jobs (its inputs cycled), `window` in flight at a time, handing each result to `onResult`. */
+async function runWindow(producer: Producer, batch: Batch, window: number, onResult: OnResult): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < jobs) {
+    while (next < batch.count) {
       const index = next++;
-      const input = inputs[index % inputs.length];
-      onResult(index, await within(producer.run(input), JOB_CAP_MS, `spin job ${index}`));
+      const input = batch.inputs[index % batch.inputs.length];
+      onResult(batch, index, await within(producer.run(input), JOB_CAP_MS, `${batch.what} ${index}`));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(window, jobs) }, lane));
+  await Promise.all(Array.from({ length: Math.min(window, batch.count) }, lane));
 }
 
 /** Stops every instance, even when one fails to; then reports the first failure. */
@@ -244,56 +265,7 @@ async function stopAll(instances: readonly Instance[]): Promise<void> {
   if (failure) throw failure.reason;
 }
 
-function percent(share: number): string {
+/** A share as a whole percentage. */
+export function percent(share: number): string {
   return `${Math.round(share * 100)}%`;
-}
-
-export function renderDistributedTable(results: DistributedResults): string {
-  const cell = (kind: InstanceKind, instances: number): DistributedCell =>
-    results.cells.find((c) => c.kind === kind && c.instances === instances)!;
-  const header =
-    `Scale-out over BullMQ (redis-server ${results.redis} on loopback): spin jobs (${results.spinIterations.toLocaleString('en-US')} ` +
-    `iterations), ${results.jobs} per run; round trip: one tiny job at a time, ${results.roundTrips} per run; medians`;
-  const columns = [
-    'instances'.padEnd(10),
-    'slots'.padStart(5),
-    'poolio jobs/s'.padStart(14),
-    'sandboxed'.padStart(10),
-    'ratio'.padStart(7),
-    'p50 ms poolio'.padStart(14),
-    'sandboxed'.padStart(10),
-    'ratio'.padStart(7),
-    'p99 ms poolio'.padStart(14),
-    'sandboxed'.padStart(10),
-    'ratio'.padStart(7),
-  ];
-  const rows = INSTANCE_COUNTS.map((instances) => {
-    const ours = cell('poolio', instances);
-    const theirs = cell('sandboxed', instances);
-    return [
-      `${instances}`.padEnd(10),
-      `${instances}×${ours.slotsPerInstance}`.padStart(5),
-      formatNumber(ours.jobsPerSecond).padStart(14),
-      formatNumber(theirs.jobsPerSecond).padStart(10),
-      formatRatio(ours.jobsPerSecond / theirs.jobsPerSecond).padStart(7),
-      formatNumber(ours.roundTripP50Ms).padStart(14),
-      formatNumber(theirs.roundTripP50Ms).padStart(10),
-      formatRatio(ours.roundTripP50Ms / theirs.roundTripP50Ms).padStart(7),
-      formatNumber(ours.roundTripP99Ms).padStart(14),
-      formatNumber(theirs.roundTripP99Ms).padStart(10),
-      formatRatio(ours.roundTripP99Ms / theirs.roundTripP99Ms).padStart(7),
-    ].join(' ');
-  });
-  const [one, three] = INSTANCE_COUNTS;
-  const scaling = KINDS.map(
-    (kind) => `${kind} ${formatRatio(cell(kind, three).jobsPerSecond / cell(kind, one).jobsPerSecond)}`,
-  ).join(', ');
-  const shares = KINDS.map((kind) => `${kind} ${cell(kind, three).shares.map(percent).join('/')}`).join(', ');
-  return [
-    header,
-    columns.join(' '),
-    ...rows,
-    `ratio: poolio ÷ sandboxed (jobs/s: above 1 is faster; round trip: below 1 is quicker)`,
-    `jobs/s with ${three} instances ÷ ${one}: ${scaling}; jobs per instance with ${three}: ${shares}`,
-  ].join('\n');
 }
