@@ -107,8 +107,12 @@ async function main({ options, pools, workloads, control, nodes, distributed }: 
       console.log(`  skipped: ${unavailable}`);
     } else {
       const start = performance.now();
+      const ticks = readCpuTicks();
       scaleOut = await runDistributedBench({ ...context, repeats: options.repeats });
-      console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s)`);
+      const steal = stealPercent(ticks, readCpuTicks());
+      steals.distributed = steal === undefined ? null : Math.round(steal * 10) / 10;
+      const stolen = steal === undefined ? '' : `, CPU steal ${steal.toFixed(1)}%`;
+      console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s${stolen})`);
     }
   }
 

@@ -96,7 +96,7 @@ function batch(what: string, count: number, iterations: number): Batch {
 export async function runDistributedBench(settings: DistributedSettings): Promise<DistributedResults> {
   const { cores, repeats, quick, spinIterations, log } = settings;
   const light = batch('spin job', quick ? 300 : 1_000, spinIterations);
-  const heavy = batch('heavy spin job', quick ? 40 : 200, spinIterations * HEAVY_FACTOR);
+  const heavy = batch('heavy spin job', quick ? 24 : 80, spinIterations * HEAVY_FACTOR);
   const roundTrips = quick ? 50 : 200;
   const server = await startRedisServer();
   // "Redis server v=7.0.15 sha=… malloc=… bits=64 build=…"
