@@ -61,6 +61,14 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
    */
   readonly events$: Observable<PoolEvent> = this.events.asObservable();
 
+  /**
+   * This app instance, as metrics and dashboards name it: a BullMQ transport's `instance`, else
+   * `<hostname>:<pid>`. Known once the pool has started.
+   */
+  get instance(): string | undefined {
+    return this.transport?.instance;
+  }
+
   /** The pool's name; `null` for the default pool. */
   get name(): string | null {
     const name = (this.rawOptions as PoolOptions | null | undefined)?.name;

@@ -9,6 +9,7 @@ import { workerLaunch } from '../worker/worker-launch';
 import type { ResolvedBullmqOptions } from './bullmq-transport.options';
 import { QueueCountsReader } from './queue-counts.reader';
 import { RedisConnections } from './redis-connections';
+import { checkRedisServer } from './redis-server.check';
 import { RemoteConsumer } from './remote-consumer';
 import { RemoteKeys } from './remote-job.protocol';
 import { RemoteProducer } from './remote-producer';
@@ -29,6 +30,7 @@ const EMPTY = { count: 0, mean: 0, p50: 0, p99: 0, max: 0 };
  */
 export class BullmqTransport implements JobTransport {
   readonly ready: Promise<void>;
+  readonly instance: string;
   private readonly connections: RedisConnections;
   private readonly queueName: string;
   private readonly supervisor: Supervisor | undefined;
@@ -37,6 +39,7 @@ export class BullmqTransport implements JobTransport {
   private early: Job[] | undefined = [];
   private closing: Promise<void> | undefined;
   private state: 'starting' | 'running' | 'closing' | 'closed' = 'starting';
+  private threadsStarted = false;
 
   constructor(
     private readonly context: TransportContext,
@@ -44,7 +47,8 @@ export class BullmqTransport implements JobTransport {
   ) {
     const { name, logger } = context;
     this.queueName = name ?? 'default';
-    this.connections = new RedisConnections(options.connection, describePool(name), logger);
+    this.instance = options.instance;
+    this.connections = new RedisConnections(options.connection, describePool(name), this.queueName, logger);
     if (options.consume) this.supervisor = new Supervisor({ ...context.options, ...hooksOf(context) });
     this.ready = this.start();
   }
@@ -55,10 +59,19 @@ export class BullmqTransport implements JobTransport {
     try {
       const client = connections.make('queue');
       await connections.connect(client, options.connectTimeout);
-      const queue = new Queue(queueName, { ...options.queueOptions, connection: client, prefix });
+      await checkRedisServer(client, connections.where, this.context.logger);
+      // Checked once above: BullMQ would check, and warn, on each of its connections.
+      const skipVersionCheck = true;
+      const queue = new Queue(queueName, { ...options.queueOptions, connection: client, prefix, skipVersionCheck });
       queue.on('error', () => undefined); // reported once per outage by the connections
       await queue.waitUntilReady();
-      const events = new QueueEvents(queueName, { connection: connections.make('events'), prefix, autorun: false });
+      const eventsConnection = connections.make('events');
+      const events = new QueueEvents(queueName, {
+        connection: eventsConnection,
+        prefix,
+        autorun: false,
+        skipVersionCheck,
+      });
       events.on('error', () => undefined);
       const keys = new RemoteKeys(prefix, queueName);
       const replies = connections.make('replies');
@@ -90,6 +103,7 @@ export class BullmqTransport implements JobTransport {
   private async startConsumer(keys: RemoteKeys, client: ReturnType<RedisConnections['make']>): Promise<RemoteConsumer> {
     const { catalog, options } = this.context;
     const launch = workerLaunch(catalog.files, options.execArgv, this.context.name);
+    this.threadsStarted = true;
     await this.supervisor!.start({
       filename: launch.filename,
       execArgv: launch.execArgv,
@@ -160,23 +174,23 @@ export class BullmqTransport implements JobTransport {
   private async shutDown(): Promise<void> {
     await this.ready.catch(() => undefined);
     this.state = 'closing';
-    const started = this.started;
+    const { started } = this;
+    const deadline = Date.now() + Math.min(this.context.options.shutdownTimeout, 2 ** 31 - 1);
+    await started?.producer.close(deadline);
+    const consumer = started?.consumer;
+    // Redis gone: BullMQ's graceful close would wait for it for ever (and keep its lock timers running).
+    if (consumer && !this.connections.connected) await within(Date.now() + 1_000, consumer.close(true));
+    else if (consumer) await within(deadline, consumer.close());
+    // Runs still going at the deadline fail here, as in a local pool; a supervisor that never started has
+    // no thread to stop. Their replies sent, BullMQ's graceful close can end.
+    if (this.threadsStarted) await this.supervisor?.close();
+    if (consumer) await within(Date.now() + 2_000, consumer.close());
     if (started) {
-      const deadline = Date.now() + Math.min(this.context.options.shutdownTimeout, 2 ** 31 - 1);
-      await started.producer.close(deadline);
-      if (started.consumer) {
-        // Jobs held past the deadline are left to stall: BullMQ hands them to another instance.
-        const left = Math.max(0, deadline - Date.now());
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
-        if ((await Promise.race([started.consumer.close(), late])) === 'late') await started.consumer.close(true);
-        clearTimeout(timer);
-      }
-      await started.events.close();
-      await started.queue.close();
+      // With Redis unreachable these would wait for it: bounded, then the sockets are dropped.
+      await within(Math.max(deadline, Date.now() + 1_000), started.events.close());
+      await within(Math.max(deadline, Date.now() + 1_000), started.queue.close());
     }
-    await this.supervisor?.close();
-    await this.connections.close('worker', 'cancels', 'events', 'replies', 'queue');
+    await within(Date.now() + 2_000, this.connections.close('worker', 'cancels', 'events', 'replies', 'queue'));
     this.connections.disconnectAll();
     this.state = 'closed';
   }
@@ -209,6 +223,25 @@ export class BullmqTransport implements JobTransport {
     const jobs = { completed: 0, failed: 0, panicked: 0, cancelled: 0, refused: 0 };
     const times = { waitMs: EMPTY, runMs: EMPTY, utilization: 0, uptimeMs: 0 };
     return { state, size, workers: { busy, idle, starting }, queued, jobs, respawns, recycled, ...times, queue };
+  }
+}
+
+/** Whether `work` settled before `deadline` (`Date.now()` ms); it is not waited for after that. */
+async function within(deadline: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>(
+    (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+  );
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

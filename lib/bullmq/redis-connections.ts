@@ -15,6 +15,8 @@ import type { SupervisorLogger } from '../supervisor/supervisor';
 const DEFAULTS: RedisOptions = {
   maxRetriesPerRequest: null,
   enableOfflineQueue: true,
+  // A socket that never connected is dropped at once on close, not after ioredis's 2 s.
+  disconnectTimeout: 200,
   retryStrategy: (times: number) => Math.min(times * 100, 2_000),
 };
 
@@ -40,7 +42,10 @@ export class RedisConnections {
 
   constructor(
     private readonly connection: ConnectionOptions,
+    /** As messages name it: `"reports"`, `default`. */
     private readonly pool: string,
+    /** As connection names show it (CLIENT LIST): `poolio:reports:queue`. */
+    private readonly queue: string,
     private readonly logger: SupervisorLogger,
   ) {}
 
@@ -59,13 +64,23 @@ export class RedisConnections {
 
   /** A new connection for `role`, not yet connected. */
   make(role: ConnectionRole): Redis {
-    const name = `poolio:${this.pool}:${role}`;
+    const name = `poolio:${this.queue}:${role}`;
     const client = isClient(this.connection)
       ? this.connection.duplicate({ ...DEFAULTS, connectionName: name, lazyConnect: true })
       : new Redis({ ...(this.connection as RedisOptions), ...DEFAULTS, connectionName: name, lazyConnect: true });
+    return this.track(client);
+  }
+
+  /**
+   * Watches `client`, and the duplicates BullMQ makes of it for its blocking reads, so that a close that Redis
+   * never answers can still drop every socket (`disconnectAll`) and leave nothing reconnecting.
+   */
+  private track(client: Redis): Redis {
     client.on('error', (error: Error) => this.onError(error));
     client.on('ready', () => this.onReady());
     this.open.push(client);
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (override?: Partial<RedisOptions>) => this.track(duplicate(override));
     return client;
   }
 
@@ -87,8 +102,11 @@ export class RedisConnections {
         );
       }, timeout);
     });
+    // connect() rejects on the first refused attempt while ioredis goes on retrying: 'ready' is what counts.
+    const ready = new Promise<void>((resolve) => client.once('ready', resolve));
+    client.connect().catch(() => undefined);
     try {
-      await Promise.race([client.connect(), expired]);
+      await Promise.race([ready, expired]);
     } finally {
       clearTimeout(timer);
     }
@@ -97,7 +115,7 @@ export class RedisConnections {
   /** Closes the connections made for `roles`, in the order given, waiting for pending replies. */
   async close(...roles: ConnectionRole[]): Promise<void> {
     for (const role of roles) {
-      const name = `poolio:${this.pool}:${role}`;
+      const name = `poolio:${this.queue}:${role}`;
       for (const client of this.open.filter((c) => c.options.connectionName === name)) {
         this.open.splice(this.open.indexOf(client), 1);
         await quit(client);

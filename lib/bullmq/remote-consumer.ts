@@ -41,12 +41,16 @@ export class RemoteConsumer {
     private readonly parts: ConsumerParts,
   ) {
     this.worker = new Worker(parts.queueName, (job, _token, signal) => this.process(job, signal), {
+      // After a connection error BullMQ waits this long before it fetches again (15 s by default): work should
+      // resume soon after Redis is back, and a close during an outage should not wait that long.
+      runRetryDelay: 1_000,
       ...parts.workerOptions,
       name: parts.instance,
       connection: parts.workerConnection,
       prefix: parts.prefix,
       concurrency: parts.concurrency,
       autorun: false,
+      skipVersionCheck: true, // the transport checked the server once
     });
     // BullMQ reports connection trouble here too; the transport's connections already log it once per outage.
     this.worker.on('error', () => undefined);

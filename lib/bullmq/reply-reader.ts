@@ -28,10 +28,16 @@ export class ReplyReader {
     this.done ??= this.loop();
   }
 
-  /** Stops after the read in flight (at most `BLOCK_MS`). */
+  /**
+   * Stops after the read in flight, which returns within `BLOCK_MS` while Redis answers; while it does not,
+   * this resolves anyway and the read ends when its connection is dropped.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.done;
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<void>((resolve) => (timer = setTimeout(resolve, BLOCK_MS + 250)));
+    await Promise.race([this.done, unanswered]);
+    clearTimeout(timer);
   }
 
   /** The id of the stream's newest entry now ('0-0' when empty): once `lastId` reaches it, all before is read. */

@@ -16,6 +16,8 @@ import type { SupervisorLogger, WorkerLogRecord } from '../supervisor/supervisor
 export interface JobTransport extends JobCanceller {
   /** Resolves once it takes jobs (locally: its workers have booted); rejects when it cannot start. */
   readonly ready: Promise<void>;
+  /** This app instance's name, for metrics and dashboards: `<hostname>:<pid>` unless the transport was given one. */
+  readonly instance: string;
   /** Runs the job somewhere, or fails it at once (closed, queue full). Its outcome goes to the job's sink. */
   submit(job: Job): void;
   /** Withdraws the job, or stops it if it runs; with `error`, the caller gets that error. */

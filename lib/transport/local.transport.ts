@@ -2,6 +2,7 @@
  * The default transport: a supervisor and this process's worker threads. Nothing to install, nothing shared
  * with other processes.
  */
+import { hostname } from 'node:os';
 import type { PoolStats } from '../interfaces/pool-stats.interface';
 import type { PoolStatus } from '../interfaces/pool-status.interface';
 import type { Job } from '../supervisor/job';
@@ -11,6 +12,7 @@ import type { JobTransport, TransportContext, TransportFactory } from './job-tra
 
 class LocalTransport implements JobTransport {
   readonly ready: Promise<void>;
+  readonly instance = `${hostname()}:${process.pid}`;
   private readonly supervisor: Supervisor;
 
   constructor({ name, options, catalog, ...hooks }: TransportContext) {

@@ -148,6 +148,22 @@ describe('BullMQ transport: two instances in one process, one redis-server', () 
     expect(existsSync(ran)).toBe(false);
   });
 
+  it('a producer cut off from Redis while its job finishes still gets the one outcome, once reconnected', async () => {
+    const release = join(dir, 'release-cut');
+    const result = settle(producer.pool.execute(RemoteJobs, 'hold', release, 9));
+    await waitFor(() => a.pool.stats().workers.busy + b.pool.stats().workers.busy === 1, 'the job running');
+    // Every connection drops (producer's and consumers' alike) as the job finishes; all reconnect by themselves.
+    expect(await redis.dropClients()).toBeGreaterThan(4);
+    writeFileSync(release, '');
+    expect(await result).toEqual({ values: [{ tag: 9, instance: String(process.pid) }], completed: true });
+    expect(await firstValueFrom(producer.pool.execute(RemoteJobs, 'echo', 'after'))).toBe('after');
+  });
+
+  it('runs self-contained functions remotely too', async () => {
+    const sum = (a: number, b: bigint): string => `${a}:${b * 2n}`;
+    expect(await firstValueFrom(producer.pool.execute(sum, 2, 21n))).toBe('2:42');
+  });
+
   it('reports the queue in stats()', async () => {
     const stats = producer.pool.stats();
     expect(stats.queue).toMatchObject({ reachable: true, active: expect.any(Number), failed: 0 });
