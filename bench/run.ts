@@ -20,6 +20,8 @@ import { calibrateSpin } from './tasks/spin.calibration';
 import { WORKLOADS } from './workloads/workload.registry';
 import { renderControlTable, runJobControlBench, type ControlResults } from './control/job-control.bench';
 import { renderNodeLinesTable, runNodeLinesBench, type NodeLineResult } from './nodes/node-lines.bench';
+import { distributedUnavailable, runDistributedBench, type DistributedResults } from './distributed/distributed.bench';
+import { renderDistributedTable } from './distributed/distributed.table';
 import type { Metric, Workload, WorkloadContext } from './workloads/workload.types';
 
 /** A `spin` job's target duration on this machine. */
@@ -33,9 +35,11 @@ interface Plan {
   readonly control: boolean;
   /** Whether to measure start-up on each Node line, with the workers' compile cache on and off. */
   readonly nodes: boolean;
+  /** Whether to measure scale-out over BullMQ: 1 and 3 app instances, beside a sandboxed BullMQ processor. */
+  readonly distributed: boolean;
 }
 
-async function main({ options, pools, workloads, control, nodes }: Plan): Promise<void> {
+async function main({ options, pools, workloads, control, nodes, distributed }: Plan): Promise<void> {
   const machine = machineInfo();
   const startedAt = new Date();
   const began = performance.now();
@@ -93,11 +97,31 @@ async function main({ options, pools, workloads, control, nodes }: Plan): Promis
     console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s)`);
   }
 
+  let scaleOut: DistributedResults | undefined;
+  if (distributed) {
+    const unavailable = distributedUnavailable();
+    // Asked for by name, it must run; in a full run, a machine without Redis still measures everything else.
+    if (unavailable && options.only) throw new Error(`--only distributed: ${unavailable}`);
+    console.log(`\nscale-out over BullMQ [distributed]: ${OURS}'s transport and a sandboxed BullMQ processor`);
+    if (unavailable) {
+      console.log(`  skipped: ${unavailable}`);
+    } else {
+      const start = performance.now();
+      const ticks = readCpuTicks();
+      scaleOut = await runDistributedBench({ ...context, repeats: options.repeats });
+      const steal = stealPercent(ticks, readCpuTicks());
+      steals.distributed = steal === undefined ? null : Math.round(steal * 10) / 10;
+      const stolen = steal === undefined ? '' : `, CPU steal ${steal.toFixed(1)}%`;
+      console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s${stolen})`);
+    }
+  }
+
   const names = pools.map((pool) => pool.name);
   const summaries = summarize(metrics, names, OURS);
   if (metrics.length > 0) console.log(`\n${renderTables(summaries, names, OURS, reference, options.repeats)}`);
   if (jobControl) console.log(`\n${renderControlTable(jobControl)}`);
   if (nodeLines) console.log(`\n${renderNodeLinesTable(nodeLines, context.cores)}`);
+  if (scaleOut) console.log(`\n${renderDistributedTable(scaleOut)}`);
 
   const svgFile = options.out.replace(/\.json$/i, '') + '.svg';
   writeJson(options.out, {
@@ -114,6 +138,7 @@ async function main({ options, pools, workloads, control, nodes }: Plan): Promis
     metrics: summaries,
     jobControl: jobControl ?? null,
     nodeLines: nodeLines ?? null,
+    distributed: scaleOut ?? null,
   });
   const subtitle =
     `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; medians of ${options.repeats} ` +
@@ -128,13 +153,15 @@ async function main({ options, pools, workloads, control, nodes }: Plan): Promis
 /** The command line, checked before anything runs: a typo is a usage error, not an aborted run. */
 function plan(argv: readonly string[]): Plan {
   const options = parseBenchOptions(argv);
-  const only = options.only?.filter((name) => name !== 'control' && name !== 'nodes');
+  const separate = ['control', 'nodes', 'distributed'];
+  const only = options.only?.filter((name) => !separate.includes(name));
   return {
     options,
     pools: pick(POOLS, options.pools, '--pools'),
     workloads: options.only && only?.length === 0 ? [] : pick(WORKLOADS, only, '--only'),
     control: !options.only || options.only.includes('control'),
     nodes: !options.only || options.only.includes('nodes'),
+    distributed: !options.only || options.only.includes('distributed'),
   };
 }
 

@@ -3,6 +3,7 @@ import { Pool } from 'nestjs-poolio';
 import { performance } from 'node:perf_hooks';
 import { Subscription } from 'rxjs';
 import { PrimesJobs } from '../primes/primes.jobs.js';
+import { InstanceTally } from './instance-tally.service.js';
 
 /** What `POST /pool/demo-load` answers: the burst is submitted, not done. */
 export interface DemoLoadReceipt {
@@ -26,7 +27,10 @@ export class DemoLoadService implements BeforeApplicationShutdown {
   private readonly pending = new Set<Subscription>();
   private bursts = 0;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly tally: InstanceTally,
+  ) {}
 
   start(count: number, below: number): DemoLoadReceipt {
     const burst = ++this.bursts;
@@ -45,6 +49,7 @@ export class DemoLoadService implements BeforeApplicationShutdown {
       this.pending.add(job);
       job.add(
         executor.execute(PrimesJobs, 'countPrimes', below).subscribe({
+          next: (result) => this.tally.record(result.instance),
           complete: () => {
             this.pending.delete(job);
             outcome.done++;

@@ -16,6 +16,7 @@ import {
   throttleTime,
   type Observable,
 } from 'rxjs';
+import { InstanceTally, type InstanceCount } from './instance-tally.service.js';
 import { PoolHistory, type LastMinute } from './pool-history.service.js';
 
 /** At most one update per UPDATE_MS while the pool is busy (the first change after a quiet spell goes at once). */
@@ -31,6 +32,10 @@ export interface PoolSnapshot {
   readonly at: number;
   readonly stats: PoolStats;
   readonly lastMinute: LastMinute;
+  /** This app instance's name. */
+  readonly instance: string;
+  /** Which instances ran the demo-load jobs this one submitted (all of them, with REDIS_URL set). */
+  readonly ranBy: InstanceCount[];
 }
 
 /**
@@ -50,10 +55,17 @@ export class PoolStreamService implements BeforeApplicationShutdown {
   constructor(
     private readonly pool: Pool,
     private readonly history: PoolHistory,
+    private readonly tally: InstanceTally,
   ) {}
 
   snapshot(): PoolSnapshot {
-    return { at: Date.now(), stats: this.pool.stats(), lastMinute: this.history.lastMinute() };
+    return {
+      at: Date.now(),
+      stats: this.pool.stats(),
+      lastMinute: this.history.lastMinute(),
+      instance: this.tally.self,
+      ranBy: this.tally.snapshot(),
+    };
   }
 
   /** A cold stream: each subscriber (each client) gets its own. */

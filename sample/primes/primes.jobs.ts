@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PoolJob } from 'nestjs-poolio';
 import { threadId } from 'node:worker_threads';
+import { instanceName } from '../instance.js';
 import { PrimalityService } from './primality.service.js';
 
 /** What a count reports; plain data, since job results travel between threads by structured clone. */
@@ -9,6 +10,8 @@ export interface PrimeCount {
   count: number;
   /** 0 on the main thread, the worker's id in the pool: shows where the code ran. */
   threadId: number;
+  /** The app instance it ran on (see instance.ts): with REDIS_URL set, any instance may take a job. */
+  instance: string;
 }
 
 /**
@@ -26,6 +29,6 @@ export class PrimesJobs {
     for (let n = 2; n < below; n++) {
       if (this.primality.isPrime(n)) count++;
     }
-    return { below, count, threadId };
+    return { below, count, threadId, instance: instanceName() };
   }
 }

@@ -13,6 +13,7 @@ interface PrimeCount {
   below: number;
   count: number;
   threadId: number;
+  instance: string;
 }
 
 let app: SampleApp | undefined;
@@ -40,11 +41,16 @@ test('GET /ping answers', async () => {
 test('GET /primes counts on a worker thread, /primes/blocking on the main thread', async () => {
   const pooled = await get<PrimeCount>('/primes?below=1000000');
   expect(pooled.status).toBe(200);
-  expect(pooled.body).toEqual({ below: 1_000_000, count: PI[1_000_000], threadId: expect.any(Number) });
+  expect(pooled.body).toEqual({
+    below: 1_000_000,
+    count: PI[1_000_000],
+    threadId: expect.any(Number),
+    instance: expect.any(String),
+  });
   expect(pooled.body.threadId).not.toBe(0);
 
   const blocking = await get<PrimeCount>('/primes/blocking?below=100000');
-  expect(blocking.body).toEqual({ below: 100_000, count: PI[100_000], threadId: 0 });
+  expect(blocking.body).toEqual({ below: 100_000, count: PI[100_000], threadId: 0, instance: pooled.body.instance });
 });
 
 test.each([
@@ -103,8 +109,8 @@ test('GET /demo/responsiveness?mode=blocking gives the same counts, computed on 
   expect(status).toBe(200);
   expect(body.mode).toBe('blocking');
   expect(body.results).toEqual([
-    { below: 100_000, count: PI[100_000], threadId: 0 },
-    { below: 100_000, count: PI[100_000], threadId: 0 },
+    { below: 100_000, count: PI[100_000], threadId: 0, instance: expect.any(String) },
+    { below: 100_000, count: PI[100_000], threadId: 0, instance: expect.any(String) },
   ]);
 });
 
