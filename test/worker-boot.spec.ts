@@ -2,6 +2,7 @@
  * Issue 13, workers that boot fast and light. The worker bundle (scripts/build-worker-bundle.mjs, built by `npm run build`, which `npm test` runs
  * first). Workers on a Node with in-thread module hooks (22.15+) load Nest from it; every import of Nest in the
  * worker must still meet one Nest, or DI breaks. Elsewhere, or turned off, workers load Nest's files as before.
+ * And the workers' default memory limits.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
 import { firstValueFrom } from 'rxjs';
+import type { PoolOptions } from '../lib';
 import { readWorkerBundle } from '../lib/worker/worker-bundle.finder';
 import { BundleIdentityJobs, BundleIdentityModule } from './fixtures/bundle-identity.jobs';
 import { startPoolApp } from './fixtures/pool-app';
@@ -88,5 +91,27 @@ describe('the worker bundle', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the workers' memory limits", () => {
+  const limitsInAWorker = async (resourceLimits?: PoolOptions['resourceLimits']): Promise<ResourceLimits> => {
+    const { app, pool } = await startPoolApp({ size: 1, resourceLimits }, [BundleIdentityModule]);
+    try {
+      const read = (): ResourceLimits => process.getBuiltinModule('node:worker_threads').resourceLimits;
+      return await firstValueFrom(pool.execute(read));
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('give each worker a 4 MiB young generation by default', async () => {
+    expect((await limitsInAWorker()).maxYoungGenerationSizeMb).toBe(4);
+  });
+
+  it('take the resourceLimits option over that default, and keep it for what the option leaves out', async () => {
+    expect((await limitsInAWorker({ maxYoungGenerationSizeMb: 16 })).maxYoungGenerationSizeMb).toBe(16);
+    const limits = await limitsInAWorker({ maxOldGenerationSizeMb: 256 });
+    expect(limits).toMatchObject({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 });
   });
 });
