@@ -33,7 +33,13 @@ export interface RunInstruction {
   readonly id: number;
   /** The claim slot the job is offered on (see lanes.ts). */
   readonly lane: number;
-  readonly target: JobTarget;
+  /**
+   * What to run. A provider target the worker was sent before comes as the number it was given then
+   * (`remember`): the supervisor clones three strings fewer per job.
+   */
+  readonly target: JobTarget | number;
+  /** Set the first time a provider target is sent to this worker: the number later instructions name it by. */
+  readonly remember?: number;
   readonly args: readonly unknown[];
 }
 
