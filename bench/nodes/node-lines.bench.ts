@@ -20,7 +20,12 @@ const PROBE_TIMEOUT_MS = 60_000;
 /** The lines measured besides the one running the bench; BENCH_NODE_LINES="22.23.5 24.22.3" overrides. */
 const DEFAULT_LINES = ['22.23.5', '24.22.3', '26.12.1'];
 
-export const VARIANTS = ['poolio, compile cache', 'poolio, no compile cache', 'piscina'] as const;
+export const VARIANTS = [
+  'poolio, compile cache',
+  'poolio, no compile cache',
+  'poolio, no worker bundle',
+  'piscina',
+] as const;
 type Variant = (typeof VARIANTS)[number];
 
 export interface NodeLineResult {
@@ -56,12 +61,14 @@ export async function runNodeLinesBench(
     // A cache folder of its own, so that the warm run fills it and no earlier run's cache counts.
     const temp = mkdtempSync(join(tmpdir(), 'poolio-node-lines-'));
     try {
-      const samples: Record<Variant, number[]> = { [VARIANTS[0]]: [], [VARIANTS[1]]: [], [VARIANTS[2]]: [] } as never;
+      const samples = Object.fromEntries(VARIANTS.map((v) => [v, []])) as unknown as Record<Variant, number[]>;
       await probe(execPath, 'poolio', workers, spinIterations, { TMPDIR: temp });
       for (let repeat = 0; repeat < repeats; repeat++) {
         for (const variant of VARIANTS) {
           const env: NodeJS.ProcessEnv = { TMPDIR: temp };
           if (variant === 'poolio, no compile cache') env.NODE_DISABLE_COMPILE_CACHE = '1';
+          // Nest's files one by one, as on a Node without in-thread module hooks (before 22.15).
+          if (variant === 'poolio, no worker bundle') env.NESTJS_POOLIO_WORKER_BUNDLE = '0';
           const pool = variant === 'piscina' ? 'piscina' : 'poolio';
           const report = await probe(execPath, pool, workers, spinIterations, env);
           samples[variant].push(report.firstResultMs);
@@ -80,17 +87,21 @@ export async function runNodeLinesBench(
 }
 
 export function renderNodeLinesTable(results: readonly NodeLineResult[], workers: number): string {
-  const header = `Start-up to first result per Node line (${workers} workers), ms, medians; cache ÷ no cache; poolio ÷ piscina`;
+  const header =
+    `Start-up to first result per Node line (${workers} workers), ms, medians; cache ÷ no cache; ` +
+    'bundle ÷ no bundle (both with the cache); poolio ÷ piscina';
   const rows = results.map(({ node, compileCache, firstResultMs: ms }) => {
     const cached = ms['poolio, compile cache'];
     const uncached = ms['poolio, no compile cache'];
     const cells = [node.padEnd(10), ...VARIANTS.map((v) => formatNumber(ms[v]).padStart(10))];
     // Without a compile cache in that Node, the two poolio columns run the same code: their gap is noise.
     const ratio = compileCache ? `${(cached / uncached).toFixed(2).padStart(5)}×` : '  n/a ';
-    return `${cells.join(' ')}   ${ratio}   ${(cached / ms.piscina).toFixed(2).padStart(5)}×`;
+    const bundled = `${(cached / ms['poolio, no worker bundle']).toFixed(2).padStart(5)}×`;
+    return `${cells.join(' ')}   ${ratio}      ${bundled}   ${(cached / ms.piscina).toFixed(2).padStart(5)}×`;
   });
-  const columns = ['node'.padEnd(10), 'cache'.padStart(10), 'no cache'.padStart(10), 'piscina'.padStart(10)];
-  return [header, `${columns.join(' ')}   cache÷off   ÷piscina`, ...rows].join('\n');
+  const names = ['cache', 'no cache', 'no bundle', 'piscina'];
+  const columns = ['node'.padEnd(10), ...names.map((name) => name.padStart(10))];
+  return [header, `${columns.join(' ')}   cache÷off   bundle÷none   ÷piscina`, ...rows].join('\n');
 }
 
 function probe(

@@ -33,7 +33,13 @@ export interface RunInstruction {
   readonly id: number;
   /** The claim slot the job is offered on (see lanes.ts). */
   readonly lane: number;
-  readonly target: JobTarget;
+  /**
+   * What to run. A provider target the worker was sent before comes as the number it was given then
+   * (`remember`): the supervisor clones three strings fewer per job.
+   */
+  readonly target: JobTarget | number;
+  /** Set the first time a provider target is sent to this worker: the number later instructions name it by. */
+  readonly remember?: number;
   readonly args: readonly unknown[];
 }
 
@@ -170,4 +176,19 @@ export interface WorkerLoader {
   readonly moduleHook: string | undefined;
   /** The loaders in use, in words: `@swc-node/register (CommonJS hook)`, `none (plain Node)`. */
   readonly description: string;
+  /** Nest and its dependencies as one prebuilt file, where one matches the installed versions. */
+  readonly bundle: WorkerBundle | undefined;
+}
+
+/**
+ * The worker bundle (scripts/build-worker-bundle.mjs) and where its packages are installed here: a worker
+ * loads it, then answers a load of any file it holds with the bundle's instance of that module.
+ */
+export interface WorkerBundle {
+  /** The bundle's file. */
+  readonly file: string;
+  /** Each bundled package's real folder here, by its index in the manifest. */
+  readonly roots: readonly string[];
+  /** Per bundled module, in the bundle's order: its package's index, its path in the package, 1 if CommonJS. */
+  readonly modules: readonly (readonly [number, string, 0 | 1])[];
 }

@@ -136,9 +136,16 @@ export class Job {
     this.timer = undefined;
   }
 
-  /** The instruction that hands it to a worker; built when it is sent, so a queued job holds no copy of it. */
-  instruction(): RunInstruction {
-    return { kind: 'run', id: this.id, lane: this.lane, target: this.target, args: this.args };
+  /**
+   * The instruction that hands it to a worker; built when it is sent, so a queued job holds no copy of it.
+   * `target`: how that worker knows its target; `remember`: the number to know it by from now on.
+   */
+  instruction(target: JobTarget | number = this.target, remember?: number): RunInstruction {
+    const { id, lane, args } = this;
+    // (No `remember: undefined` key: it would be cloned with every job.)
+    return remember === undefined
+      ? { kind: 'run', id, lane, target, args }
+      : { kind: 'run', id, lane, target, remember, args };
   }
 
   /** One item of a stream. */

@@ -4,6 +4,7 @@ import { anyDetached } from '../protocol/transfer';
 import type { Instruction, InstructionBatch, Status } from '../protocol/messages';
 import { statusProblem } from '../protocol/status-check';
 import type { Job } from './job';
+import { TargetNumbers } from './target-numbers';
 import { WorkerLanes } from './worker-lanes';
 import { startNodeThread, type WorkerSpec, type WorkerThread, type WorkerThreadFactory } from './worker-thread';
 
@@ -48,6 +49,7 @@ export class WorkerHandle {
   /** Jobs sent to start after `job`, in order (prefetched); any it has not started may be taken back (lanes.ts). */
   readonly prefetched: Job[] = [];
   private readonly lanes: WorkerLanes;
+  private readonly targets = new TargetNumbers();
   private readonly thread: WorkerThread;
   private retiringNow = false;
   private bootedNow = false;
@@ -136,10 +138,7 @@ export class WorkerHandle {
     this.cancelTimer = setTimeout(expired, ms);
   }
 
-  /**
-   * Its current job has ended, or was given up on: returns that job, and stops its cancel grace. `finished`
-   * counts it as run (for `recycleAfterJobs`).
-   */
+  /** Its current job ended or was given up on: returns it, stops its cancel grace; `finished`: it counts as run. */
   endJob(finished: boolean): Job | undefined {
     const job = this.job;
     if (!job) return undefined;
@@ -162,7 +161,7 @@ export class WorkerHandle {
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
       this.lanes.offer(job);
-      instructions[i] = job.instruction();
+      instructions[i] = this.targets.instruction(job, i === 0);
       if (job.transfers.length > 0) (transfers ??= []).push(...job.transfers);
     }
     try {
@@ -172,6 +171,7 @@ export class WorkerHandle {
       this.thread.post(instructions satisfies InstructionBatch, transfers);
     } catch (error) {
       for (const job of jobs) this.lanes.withdraw(job);
+      this.targets.notPosted();
       throw error;
     }
     let first = 0;

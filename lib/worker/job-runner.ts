@@ -38,6 +38,8 @@ const MAX_COMPILED_FUNCTIONS = 256;
 
 export class JobRunner {
   private readonly functions = new Map<string, Callable>();
+  /** Provider targets by the number the supervisor gave each (see RunInstruction.target). */
+  private readonly targets: JobTarget[] = [];
   private readonly context = new JobContext();
   private running: Running | undefined;
   /** Jobs sent while one runs (prefetched), in order; each starts the moment the one before it ends. */
@@ -57,6 +59,8 @@ export class JobRunner {
   handle(instruction: Instruction): void {
     switch (instruction.kind) {
       case 'run':
+        // Learned on receipt: a later instruction may name it, even if the supervisor takes this one back.
+        if (instruction.remember !== undefined) this.targets[instruction.remember] = instruction.target as JobTarget;
         this.pending.push(instruction);
         return this.startPending();
       case 'cancel':
@@ -183,7 +187,9 @@ export class JobRunner {
     }
   }
 
-  private resolve(target: JobTarget): [unknown, Callable] {
+  private resolve(sent: JobTarget | number): [unknown, Callable] {
+    const target = typeof sent === 'number' ? this.targets[sent] : sent;
+    if (target === undefined) throw new UnknownJobError(`The supervisor named job target ${sent}, never sent here`);
     if (target.kind === 'function') return [this.context, this.compile(target.source)];
     const instance = this.jobs.get(target.job);
     const method = instance && (instance as Record<string, unknown>)[target.method];

@@ -9,6 +9,7 @@ import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PoolConfigError } from '../errors/pool-config.error';
 import type { JobFile, WorkerLoader } from '../protocol/messages';
+import { findWorkerBundle } from './worker-bundle.finder';
 
 const TS_FILE = /\.(c|m)?tsx?$/;
 /** Loaders a user may pass in `execArgv` (or run the app with): the pool then adds none of its own for CommonJS. */
@@ -52,10 +53,12 @@ export function workerLaunch(
   // swc's native binding must stay loaded in this thread while workers use it: unloaded with the last worker
   // that loaded it, it can crash the process (exit 139). That holds for a loader the user passes, too.
   if (extraArgs.length > 0 || moduleHook || args.some((arg) => SWC_ARG.test(arg))) keepSwcLoaded();
+  const bundle = findWorkerBundle();
+  if (bundle) described.push('Nest from the worker bundle');
   return {
     filename,
     execArgv: extraArgs.length > 0 ? [...args, ...extraArgs] : execArgv,
-    loader: { moduleHook, description: described.join(' + ') || 'none (plain Node)' },
+    loader: { moduleHook, description: described.join(' + ') || 'none (plain Node)', bundle },
   };
 }
 

@@ -2,6 +2,8 @@
  * The entry of every pool worker thread: boot the job context once, say `ready`, then answer instructions.
  */
 import './compile-cache';
+// Before anything imports Nest: where a worker bundle is in use, Nest must come from it.
+import './worker-bundle.hooks';
 import type { LogLevel } from '@nestjs/common';
 import { workerData } from 'node:worker_threads';
 import { JobContext } from '../jobs/job-context';

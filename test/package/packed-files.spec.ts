@@ -25,6 +25,10 @@ describe('the packed package', () => {
       '--outDir',
       join(stage, 'dist'),
     ]);
+    execFileSync(process.execPath, [
+      join(ROOT, 'scripts/build-worker-bundle.mjs'),
+      join(stage, 'dist', 'lib', 'worker-bundle'),
+    ]);
     // The scripts already ran (the build above is prepack's); npm's own list of what it would pack:
     const npm = process.env.npm_execpath;
     const [command, args] = npm?.endsWith('.js') ? [process.execPath, [npm]] : ['npm', []];
@@ -42,7 +46,10 @@ describe('the packed package', () => {
     expect(
       files.filter((file) => !['LICENSE', 'README.md', 'package.json'].includes(file) && !file.startsWith('dist/lib/')),
     ).toEqual([]);
-    expect(files.filter((file) => !/\.(js|d\.ts)$/.test(file) && file.startsWith('dist/'))).toEqual([]);
+    const bundle = ['dist/lib/worker-bundle/worker-bundle.cjs', 'dist/lib/worker-bundle/manifest.json'];
+    expect(files.filter((file) => !/\.(js|d\.ts)$/.test(file) && file.startsWith('dist/')).sort()).toEqual(
+      bundle.sort(),
+    );
   });
 
   it('has no source map and no reference to one', () => {
