@@ -74,6 +74,9 @@ describe.each(APPS)('%s', (app) => {
       'vitest.config.e2e.ts',
       '--reporter=json',
       `--outputFile=${report}`,
+      // The configs stay as users have them; a loaded CI machine can take more than their 5 s to boot workers.
+      '--testTimeout=60000',
+      '--hookTimeout=60000',
     ]);
     expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     const totals = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
@@ -83,7 +86,15 @@ describe.each(APPS)('%s', (app) => {
   it('runs its job spec under jest with the README recipe', async () => {
     const report = join(reports, 'jest.json');
     const config = app === 'esm-app' ? 'jest.config.cjs' : 'jest.config.js';
-    const { code, output } = await run(cwd, [BIN.jest, '--config', config, '--ci', '--json', `--outputFile=${report}`]);
+    const { code, output } = await run(cwd, [
+      BIN.jest,
+      '--config',
+      config,
+      '--ci',
+      '--json',
+      `--outputFile=${report}`,
+      '--testTimeout=60000', // as for vitest above
+    ]);
     expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     const totals = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
     expect(totals).toMatchObject({ numPassedTests: 1, numFailedTests: 0 });
