@@ -135,8 +135,12 @@ describe('BullMQ transport: two instances in one process, one redis-server', () 
 
   it('unsubscribing removes a waiting job from Redis: it never runs', async () => {
     const release = join(dir, 'release-withdraw');
-    const holders = [0, 1].map((tag) => firstValueFrom(producer.pool.execute(RemoteJobs, 'hold', release, tag)));
-    await waitFor(() => a.pool.stats().workers.busy + b.pool.stats().workers.busy === 2, 'both instances busy');
+    // Both instances running a holder, by the holders' own marks (a busy count may still be the last test's job).
+    const marks = [0, 1].map((tag) => join(dir, `holding-${tag}`));
+    const holders = [0, 1].map((tag) =>
+      firstValueFrom(producer.pool.execute(RemoteJobs, 'hold', release, tag, marks[tag])),
+    );
+    await waitFor(() => marks.every((mark) => existsSync(mark)), 'both instances running a holder');
     const ran = join(dir, 'ran-withdrawn');
     const waiting = producer.pool.execute(RemoteJobs, 'untilAborted', ran, join(dir, 'unused')).subscribe();
     await waitFor(() => producer.pool.stats().queue!.waiting === 1, 'the job waiting in Redis');
@@ -150,8 +154,9 @@ describe('BullMQ transport: two instances in one process, one redis-server', () 
 
   it('a producer cut off from Redis while its job finishes still gets the one outcome, once reconnected', async () => {
     const release = join(dir, 'release-cut');
-    const result = settle(producer.pool.execute(RemoteJobs, 'hold', release, 9));
-    await waitFor(() => a.pool.stats().workers.busy + b.pool.stats().workers.busy === 1, 'the job running');
+    const mark = join(dir, 'holding-cut');
+    const result = settle(producer.pool.execute(RemoteJobs, 'hold', release, 9, mark));
+    await waitFor(() => existsSync(mark), 'the job running');
     // Every connection drops (producer's and consumers' alike) as the job finishes; all reconnect by themselves.
     expect(await redis.dropClients()).toBeGreaterThan(4);
     writeFileSync(release, '');

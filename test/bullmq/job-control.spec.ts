@@ -33,11 +33,15 @@ describe('BullMQ transport: timeouts, priorities and async options', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Occupies the consumer's one thread until the returned release is called. */
+  /**
+   * Occupies the consumer's one thread until the returned release is called. Judged by the job's own mark: a
+   * thread still busy with the previous test's job would make a busy count say so too early, and a job of a
+   * higher priority submitted next could then overtake this one.
+   */
   async function occupy(): Promise<{ release: () => Promise<unknown> }> {
-    const gate = join(dir, `gate-${++holds}`);
-    const held = firstValueFrom(producer.pool.execute(RemoteJobs, 'hold', gate, -1));
-    await waitFor(() => consumer.pool.stats().workers.busy === 1, 'the consumer busy');
+    const [gate, started] = [join(dir, `gate-${++holds}`), join(dir, `held-${holds}`)];
+    const held = firstValueFrom(producer.pool.execute(RemoteJobs, 'hold', gate, -1, started));
+    await waitFor(() => existsSync(started), 'the consumer running the holding job');
     return { release: () => (writeFileSync(gate, ''), held) };
   }
 
