@@ -1,4 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
+import { PoolShutdownTimeoutError } from '../errors/pool-shutdown-timeout.error';
 import type { PoolStats } from '../interfaces/pool-stats.interface';
 import type { PoolStatus } from '../interfaces/pool-status.interface';
 import { describePool } from '../pool.messages';
@@ -180,7 +181,11 @@ export class BullmqTransport implements JobTransport {
     const consumer = started?.consumer;
     // Redis gone: BullMQ's graceful close would wait for it for ever (and keep its lock timers running).
     if (consumer && !this.connections.connected) await within(Date.now() + 1_000, consumer.close(true));
-    else if (consumer) await within(deadline, consumer.close());
+    else if (consumer && !(await within(deadline, consumer.close()))) {
+      consumer.failRunning(
+        (label) => new PoolShutdownTimeoutError(`${label} was still running when shutdownTimeout ran out`),
+      );
+    }
     // Runs still going at the deadline fail here, as in a local pool; a supervisor that never started has
     // no thread to stop. Their replies sent, BullMQ's graceful close can end.
     if (this.threadsStarted) await this.supervisor?.close();

@@ -35,6 +35,8 @@ export class RemoteConsumer {
   private readonly worker: Worker;
   /** Runs in progress here, by BullMQ job id, for cancels. */
   private readonly running = new Map<string, () => void>();
+  /** The local jobs of those runs, for a shutdown that runs out of time. */
+  private readonly jobs = new Map<string, Job>();
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -62,6 +64,14 @@ export class RemoteConsumer {
     await cancels.subscribe(keys.cancelChannel);
     await this.worker.waitUntilReady();
     void this.worker.run().catch(() => undefined);
+  }
+
+  /**
+   * Fails every run still going here with `error` (its caller hears it; the run is stopped, `cancelGrace`
+   * applying): shutdown's deadline has passed, and the supervisor should not wait a second `shutdownTimeout`.
+   */
+  failRunning(error: (label: string) => Error): void {
+    for (const job of [...this.jobs.values()]) this.supervisor.cancel(job, error(job.label));
   }
 
   /** Takes no more jobs, and resolves once those it holds have ended here (`force`: at once, leaving them to stall). */
@@ -140,10 +150,12 @@ export class RemoteConsumer {
         resolve();
       };
       this.running.set(id, stop);
+      this.jobs.set(id, job);
       signal?.addEventListener('abort', stop, { once: true });
       this.supervisor.submit(job);
     });
     this.running.delete(id);
+    this.jobs.delete(id);
     await writer.flushed();
   }
 }

@@ -1,7 +1,10 @@
 import { jest } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
-import { PoolConfigError, PoolModule, RedisUnreachableError } from '../../lib';
+import { PoolConfigError, PoolModule, PoolShutdownTimeoutError, RedisUnreachableError } from '../../lib';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bullmqTransport } from '../../lib/bullmq';
 import { whyPoolIsDown } from '../../lib/health';
 import { RemoteJobs, RemoteJobsModule } from '../fixtures/remote.jobs';
@@ -50,6 +53,28 @@ describe('BullMQ transport: start, health and shutdown', () => {
       consoleWarn.mockRestore();
       await app.close();
       await redis.stop();
+    }
+  });
+
+  it('a consumer closed while it runs a job past shutdownTimeout fails that job’s caller, once', async () => {
+    const redis = await startRedisServer();
+    const connection = { host: redis.host, port: redis.port };
+    const dir = mkdtempSync(join(tmpdir(), 'poolio-late-'));
+    const consumer = await startRemoteApp({ connection }, { size: 1, shutdownTimeout: 500, cancelGrace: 200 });
+    const producer = await startRemoteApp({ connection, consume: false });
+    try {
+      const started = join(dir, 'started');
+      const outcome = settle(producer.pool.execute(RemoteJobs, 'hold', join(dir, 'never'), 1, started));
+      await waitFor(() => existsSync(started), 'the job running on the consumer');
+      await consumer.app.close();
+      const { error, values } = await outcome;
+      expect(values).toEqual([]);
+      expect(error).toBeInstanceOf(PoolShutdownTimeoutError);
+      expect((error as Error).message).toContain('RemoteJobs.hold was still running when shutdownTimeout ran out');
+    } finally {
+      await producer.app.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -16,7 +16,14 @@ export async function startRemoteApp(
 ): Promise<RemoteApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      PoolModule.registerPool({ name: 'remote', size: pool.size ?? 1, ...pool, transport: bullmqTransport(transport) }),
+      PoolModule.registerPool({
+        name: 'remote',
+        size: pool.size ?? 1,
+        // A test that fails with jobs still held then closes in seconds, within jest's hook timeout.
+        shutdownTimeout: 10_000,
+        ...pool,
+        transport: bullmqTransport(transport),
+      }),
       RemoteJobsModule,
     ],
   }).compile();
