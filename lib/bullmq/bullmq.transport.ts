@@ -6,7 +6,7 @@ import { describePool } from '../pool.messages';
 import type { Job } from '../supervisor/job';
 import { Supervisor } from '../supervisor/supervisor';
 import type { JobTransport, TransportContext } from '../transport/job-transport';
-import { workerLaunch } from '../worker/worker-launch';
+import { workerSpec } from '../transport/worker-spec';
 import type { ResolvedBullmqOptions } from './bullmq-transport.options';
 import { QueueCountsReader } from './queue-counts.reader';
 import { RedisConnections } from './redis-connections';
@@ -102,21 +102,9 @@ export class BullmqTransport implements JobTransport {
   }
 
   private async startConsumer(keys: RemoteKeys, client: ReturnType<RedisConnections['make']>): Promise<RemoteConsumer> {
-    const { catalog, options } = this.context;
-    const launch = workerLaunch(catalog.files, options.execArgv, this.context.name);
+    const { options } = this.context;
     this.threadsStarted = true;
-    await this.supervisor!.start({
-      filename: launch.filename,
-      execArgv: launch.execArgv,
-      resourceLimits: options.resourceLimits,
-      bootData: {
-        poolioWorker: true,
-        catalog: catalog.worker,
-        logLevels: options.workerLogLevels,
-        retireAboveHeapMb: options.recycleAboveHeapMb,
-        loader: launch.loader,
-      },
-    });
+    await this.supervisor!.start(workerSpec(this.context));
     const cancels = this.connections.make('cancels');
     const workerConnection = this.connections.make('worker');
     await Promise.all([cancels.connect(), workerConnection.connect()]);

@@ -7,14 +7,8 @@ import type { PoolStats } from '../interfaces/pool-stats.interface';
 import type { PoolStatus } from '../interfaces/pool-status.interface';
 import type { Job } from '../supervisor/job';
 import { Supervisor } from '../supervisor/supervisor';
-import { workerLaunch } from '../worker/worker-launch';
 import type { JobTransport, TransportContext, TransportFactory } from './job-transport';
-
-/**
- * The workers' young generation, unless `resourceLimits` says otherwise: V8 sizes it for a whole app (16 MiB
- * and more), which a worker fills with garbage before it collects any; a small one keeps RSS per worker down.
- */
-const WORKER_YOUNG_GENERATION_MB = 4;
+import { workerSpec } from './worker-spec';
 
 class LocalTransport implements JobTransport {
   readonly ready: Promise<void>;
@@ -22,21 +16,9 @@ class LocalTransport implements JobTransport {
   private readonly supervisor: Supervisor;
 
   constructor({ name, options, catalog, ...hooks }: TransportContext) {
-    const launch = workerLaunch(catalog.files, options.execArgv, name);
     // The resolved options as they are: the supervisor reads the ones it declares, the compiler checks their types.
     this.supervisor = new Supervisor({ ...options, ...hooks });
-    this.ready = this.supervisor.start({
-      filename: launch.filename,
-      execArgv: launch.execArgv,
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, ...options.resourceLimits },
-      bootData: {
-        poolioWorker: true,
-        catalog: catalog.worker,
-        logLevels: options.workerLogLevels,
-        retireAboveHeapMb: options.recycleAboveHeapMb,
-        loader: launch.loader,
-      },
-    });
+    this.ready = this.supervisor.start(workerSpec({ name, options, catalog }));
   }
 
   submit(job: Job): void {

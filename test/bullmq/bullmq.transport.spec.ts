@@ -164,6 +164,12 @@ describe('BullMQ transport: two instances in one process, one redis-server', () 
     expect(await firstValueFrom(producer.pool.execute(RemoteJobs, 'echo', 'after'))).toBe('after');
   });
 
+  it('starts its threads as a local pool does, with the 4 MiB young generation by default', async () => {
+    expect(await firstValueFrom(producer.pool.execute(RemoteJobs, 'limits'))).toMatchObject({
+      maxYoungGenerationSizeMb: 4,
+    });
+  });
+
   it('runs self-contained functions remotely too', async () => {
     const sum = (a: number, b: bigint): string => `${a}:${b * 2n}`;
     expect(await firstValueFrom(producer.pool.execute(sum, 2, 21n))).toBe('2:42');
