@@ -19,6 +19,7 @@ import { elapsedMs } from './stats/stats.util';
 import { calibrateSpin } from './tasks/spin.calibration';
 import { WORKLOADS } from './workloads/workload.registry';
 import { renderControlTable, runJobControlBench, type ControlResults } from './control/job-control.bench';
+import { renderRespawnTable, runRespawnBench, type RespawnResults } from './respawn/respawn.bench';
 import { renderNodeLinesTable, runNodeLinesBench, type NodeLineResult } from './nodes/node-lines.bench';
 import { distributedUnavailable, runDistributedBench, type DistributedResults } from './distributed/distributed.bench';
 import { renderDistributedTable } from './distributed/distributed.table';
@@ -33,13 +34,15 @@ interface Plan {
   readonly workloads: readonly Workload[];
   /** Whether to measure this pool's job controls (payloads, cancellation, events$, event-loop delay). */
   readonly control: boolean;
+  /** Whether to measure how soon a pool serves again after a panic, with the worker bundle and without. */
+  readonly respawn: boolean;
   /** Whether to measure start-up on each Node line, with the workers' compile cache on and off. */
   readonly nodes: boolean;
   /** Whether to measure scale-out over BullMQ: 1 and 3 app instances, beside a sandboxed BullMQ processor. */
   readonly distributed: boolean;
 }
 
-async function main({ options, pools, workloads, control, nodes, distributed }: Plan): Promise<void> {
+async function main({ options, pools, workloads, control, respawn, nodes, distributed }: Plan): Promise<void> {
   const machine = machineInfo();
   const startedAt = new Date();
   const began = performance.now();
@@ -87,6 +90,14 @@ async function main({ options, pools, workloads, control, nodes, distributed }: 
     console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s)`);
   }
 
+  let respawns: RespawnResults | undefined;
+  if (respawn) {
+    console.log(`\nrespawn after a panic [respawn]: ${OURS} only, 1 worker, worker bundle and Nest's files`);
+    const start = performance.now();
+    respawns = await runRespawnBench(options.repeats, options.quick, context.log);
+    console.log(`  (${(elapsedMs(start) / 1000).toFixed(1)} s)`);
+  }
+
   let nodeLines: NodeLineResult[] | undefined;
   if (nodes) {
     console.log(
@@ -120,6 +131,7 @@ async function main({ options, pools, workloads, control, nodes, distributed }: 
   const summaries = summarize(metrics, names, OURS);
   if (metrics.length > 0) console.log(`\n${renderTables(summaries, names, OURS, reference, options.repeats)}`);
   if (jobControl) console.log(`\n${renderControlTable(jobControl)}`);
+  if (respawns) console.log(`\n${renderRespawnTable(respawns)}`);
   if (nodeLines) console.log(`\n${renderNodeLinesTable(nodeLines, context.cores)}`);
   if (scaleOut) console.log(`\n${renderDistributedTable(scaleOut)}`);
 
@@ -137,6 +149,7 @@ async function main({ options, pools, workloads, control, nodes, distributed }: 
     cpuStealPercent: steals,
     metrics: summaries,
     jobControl: jobControl ?? null,
+    respawn: respawns ?? null,
     nodeLines: nodeLines ?? null,
     distributed: scaleOut ?? null,
   });
@@ -153,13 +166,14 @@ async function main({ options, pools, workloads, control, nodes, distributed }: 
 /** The command line, checked before anything runs: a typo is a usage error, not an aborted run. */
 function plan(argv: readonly string[]): Plan {
   const options = parseBenchOptions(argv);
-  const separate = ['control', 'nodes', 'distributed'];
+  const separate = ['control', 'respawn', 'nodes', 'distributed'];
   const only = options.only?.filter((name) => !separate.includes(name));
   return {
     options,
     pools: pick(POOLS, options.pools, '--pools'),
     workloads: options.only && only?.length === 0 ? [] : pick(WORKLOADS, only, '--only'),
     control: !options.only || options.only.includes('control'),
+    respawn: !options.only || options.only.includes('respawn'),
     nodes: !options.only || options.only.includes('nodes'),
     distributed: !options.only || options.only.includes('distributed'),
   };
