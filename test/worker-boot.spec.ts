@@ -105,13 +105,13 @@ describe("the workers' memory limits", () => {
     }
   };
 
-  it('give each worker a 4 MiB young generation by default', async () => {
-    expect((await limitsInAWorker()).maxYoungGenerationSizeMb).toBe(4);
+  it('give each worker a 3 MiB young generation by default', async () => {
+    expect((await limitsInAWorker()).maxYoungGenerationSizeMb).toBe(3);
   });
 
   it('take the resourceLimits option over that default, and keep it for what the option leaves out', async () => {
     expect((await limitsInAWorker({ maxYoungGenerationSizeMb: 16 })).maxYoungGenerationSizeMb).toBe(16);
     const limits = await limitsInAWorker({ maxOldGenerationSizeMb: 256 });
-    expect(limits).toMatchObject({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 });
+    expect(limits).toMatchObject({ maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 256 });
   });
 });
