@@ -49,6 +49,25 @@ describe('the worker bundle', () => {
     expect(await identitiesInAWorker()).toEqual({ bundled: HOOKS, ...ONE_NEST });
   });
 
+  withHooks("defers the built-ins a worker never uses (Nest's HTTP server, TLS, hashing) until touched", async () => {
+    const loadedInAWorker = async (): Promise<string[]> => {
+      const { app, pool } = await startPoolApp({ size: 1 }, [BundleIdentityModule]);
+      try {
+        const builtins = (): string[] =>
+          (process as unknown as { moduleLoadList: string[] }).moduleLoadList.filter((entry) =>
+            entry.startsWith('NativeModule '),
+          );
+        return await firstValueFrom(pool.execute(builtins));
+      } finally {
+        await app.close();
+      }
+    };
+    const loaded = await loadedInAWorker();
+    expect(loaded).toContain('NativeModule worker_threads'); // (the list is what it claims to be)
+    // (crypto is deferred too, but the TypeScript loader these tests run the workers with loads it itself)
+    expect(loaded.filter((entry) => /^NativeModule (http|tls)$/.test(entry))).toEqual([]);
+  });
+
   it('is left out with NESTJS_POOLIO_WORKER_BUNDLE=0, and the workers load Nest as files', async () => {
     process.env.NESTJS_POOLIO_WORKER_BUNDLE = '0';
     try {
