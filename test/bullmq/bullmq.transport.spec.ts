@@ -164,9 +164,9 @@ describe('BullMQ transport: two instances in one process, one redis-server', () 
     expect(await firstValueFrom(producer.pool.execute(RemoteJobs, 'echo', 'after'))).toBe('after');
   });
 
-  it('starts its threads as a local pool does, with the 4 MiB young generation by default', async () => {
+  it('starts its threads as a local pool does, with the 3 MiB young generation by default', async () => {
     expect(await firstValueFrom(producer.pool.execute(RemoteJobs, 'limits'))).toMatchObject({
-      maxYoungGenerationSizeMb: 4,
+      maxYoungGenerationSizeMb: 3,
     });
   });
 
