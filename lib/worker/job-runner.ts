@@ -9,10 +9,11 @@ import { UnknownJobError } from '../errors/unknown-job.error';
 import { enterJob, JobContext, leaveJob } from '../jobs/job-context';
 import { encodeError } from '../protocol/error-codec';
 import {
+  readRuns,
   STREAM_WINDOW,
   type Instruction,
+  type JobRun,
   type JobTarget,
-  type RunInstruction,
   type Status,
 } from '../protocol/messages';
 import { claim } from '../protocol/lanes';
@@ -38,12 +39,12 @@ const MAX_COMPILED_FUNCTIONS = 256;
 
 export class JobRunner {
   private readonly functions = new Map<string, Callable>();
-  /** Provider targets by the number the supervisor gave each (see RunInstruction.target). */
+  /** Provider targets by the number the supervisor gave each (see JobRun.target). */
   private readonly targets: JobTarget[] = [];
   private readonly context = new JobContext();
   private running: Running | undefined;
   /** Jobs sent while one runs (prefetched), in order; each starts the moment the one before it ends. */
-  private readonly pending: RunInstruction[] = [];
+  private readonly pending: JobRun[] = [];
   /** Set while `startPending` loops, so a job that ends at once does not start the next one from within it. */
   private starting = false;
 
@@ -59,9 +60,11 @@ export class JobRunner {
   handle(instruction: Instruction): void {
     switch (instruction.kind) {
       case 'run':
-        // Learned on receipt: a later instruction may name it, even if the supervisor takes this one back.
-        if (instruction.remember !== undefined) this.targets[instruction.remember] = instruction.target as JobTarget;
-        this.pending.push(instruction);
+        for (const run of readRuns(instruction)) {
+          // Learned on receipt: a later instruction may name it, even if the supervisor takes this job back.
+          if (run.remember !== undefined) this.targets[run.remember] = run.target as JobTarget;
+          this.pending.push(run);
+        }
         return this.startPending();
       case 'cancel':
         return this.cancel(instruction.id);
@@ -88,7 +91,7 @@ export class JobRunner {
   }
 
   /** Starts a job, unless the supervisor took it back to give it to an idle worker. */
-  private start(instruction: RunInstruction): void {
+  private start(instruction: JobRun): void {
     if (!claim(this.lanes, instruction.lane, instruction.id)) return;
     const { id } = instruction;
     const running: Running = { id, controller: undefined, cancelled: false, credits: STREAM_WINDOW, wake: undefined };
