@@ -56,7 +56,10 @@ export interface RunInstruction {
 /** Entries a job takes in `RunInstruction.jobs`. */
 const RUN_FIELDS = 5;
 
-/** Appends one job to the `jobs` of a `RunInstruction` being built. */
+/**
+ * Appends one job to the `jobs` of a `RunInstruction` being built. (Pushed, not written into a presized array:
+ * V8 clones a holey array sparsely, index by index.)
+ */
 export function writeRun(
   jobs: unknown[],
   id: number,
