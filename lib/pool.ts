@@ -284,8 +284,13 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** Job classes seen: a class is told apart by its source text, which is read once per class, not per job. */
+const jobClasses = new WeakSet<Function>();
 function isClass(fn: Function): fn is Type {
-  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+  if (jobClasses.has(fn)) return true;
+  const is = /^class[\s{]/.test(Function.prototype.toString.call(fn));
+  if (is) jobClasses.add(fn);
+  return is;
 }
 
 // The worker answers injection of the pool with an inert one, but must not import this file (it loads the

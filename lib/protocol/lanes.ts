@@ -7,8 +7,12 @@
  * and never on a worker that has given it up.
  */
 
-/** A worker holds at most this many jobs sent to start after its current one. */
-export const MAX_PREFETCH = 16;
+/**
+ * A worker holds at most this many jobs sent to start after its current one: as many as the main thread's
+ * bitmask of a worker's lanes (one 32-bit integer) allows. Each message that tops a worker up wakes its thread,
+ * which costs the main thread more than cloning the jobs does, so tiny jobs go in as few messages as it can.
+ */
+export const MAX_PREFETCH = 31;
 
 /** One lane per job a worker may hold: its current job and the prefetched ones. */
 export const LANES = MAX_PREFETCH + 1;

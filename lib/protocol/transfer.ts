@@ -55,9 +55,12 @@ function isDetached(buffer: ArrayBuffer): boolean {
   }
 }
 
+/** None to move: shared, as nearly every result moves nothing. */
+const NONE: readonly TransferListItem[] = Object.freeze([]);
+
 /** Finds marked values inside a job's result (plain objects, arrays, maps and sets are searched). */
-export function transfersIn(value: unknown): TransferListItem[] {
-  if (!anyMarked() || typeof value !== 'object' || value === null) return [];
+export function transfersIn(value: unknown): readonly TransferListItem[] {
+  if (!anyMarked() || typeof value !== 'object' || value === null) return NONE;
   const found = new Set<TransferListItem>();
   collect(value, found, new Set(), 0);
   return [...found];

@@ -84,23 +84,29 @@ export class JobQueue {
   /** Takes the job that should start next, or `undefined`; it is `sending` then. */
   shift(): Job | undefined {
     if (this.live === 0) return undefined;
-    let best: { fifo: Fifo; job: Job; rank: number } | undefined;
-    const now = this.buckets.length > 1 ? this.now() : 0;
-    for (const { priority, fifo } of this.buckets) {
-      const job = fifo.peek();
-      if (!job) continue;
-      if (this.buckets.length === 1) {
-        best = { fifo, job, rank: 0 };
-        break;
+    const { buckets } = this;
+    // (One priority, the usual case: its oldest job, with no ranking.)
+    let fifo = buckets.length === 1 ? buckets[0].fifo : undefined;
+    let job = fifo?.peek();
+    if (buckets.length > 1) {
+      const now = this.now();
+      let rank = 0;
+      for (const bucket of buckets) {
+        const candidate = bucket.fifo.peek();
+        if (!candidate) continue;
+        const candidateRank = bucket.priority + Math.floor((now - candidate.queuedAt) / this.agingMs);
+        if (!job || candidateRank > rank || (candidateRank === rank && candidate.seq < job.seq)) {
+          fifo = bucket.fifo;
+          job = candidate;
+          rank = candidateRank;
+        }
       }
-      const rank = priority + Math.floor((now - job.queuedAt) / this.agingMs);
-      if (!best || rank > best.rank || (rank === best.rank && job.seq < best.job.seq)) best = { fifo, job, rank };
     }
-    if (!best) return undefined;
-    best.fifo.take();
-    best.job.mustMoveTo('sending');
+    if (!fifo || !job) return undefined;
+    fifo.take();
+    job.mustMoveTo('sending');
     this.live--;
-    return best.job;
+    return job;
   }
 
   private bucketFor(priority: number): Fifo {

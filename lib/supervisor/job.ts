@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { TransferListItem } from 'node:worker_threads';
-import type { JobTarget, RunInstruction } from '../protocol/messages';
+import { writeRun, type JobTarget } from '../protocol/messages';
 
 /** Where a job's outcome goes: an RxJS Subscriber fits as it is. */
 export interface JobSink {
@@ -137,15 +137,11 @@ export class Job {
   }
 
   /**
-   * The instruction that hands it to a worker; built when it is sent, so a queued job holds no copy of it.
+   * Adds it to a `run` instruction being built: built when it is sent, so a queued job holds no copy of it.
    * `target`: how that worker knows its target; `remember`: the number to know it by from now on.
    */
-  instruction(target: JobTarget | number = this.target, remember?: number): RunInstruction {
-    const { id, lane, args } = this;
-    // (No `remember: undefined` key: it would be cloned with every job.)
-    return remember === undefined
-      ? { kind: 'run', id, lane, target, args }
-      : { kind: 'run', id, lane, target, remember, args };
+  writeRun(jobs: unknown[], target: JobTarget | number = this.target, remember?: number): void {
+    writeRun(jobs, this.id, this.lane, target, remember, this.args);
   }
 
   /** One item of a stream. */

@@ -1,4 +1,4 @@
-import type { JobTarget, RunInstruction } from '../protocol/messages';
+import type { JobTarget } from '../protocol/messages';
 import type { Job } from './job';
 
 /**
@@ -13,19 +13,19 @@ export class TargetNumbers {
   private readonly unsent: JobTarget[] = [];
 
   /**
-   * The instruction for `job`, naming its target by number where the worker knows it. `first`: it is the first
-   * of a new message, and so the message before it was posted or given up (`notPosted`).
+   * Adds `job` to the `run` instruction being built, naming its target by number where the worker knows it.
+   * `first`: it is the first of a new message, and so the message before it was posted or given up (`notPosted`).
    */
-  instruction(job: Job, first: boolean): RunInstruction {
+  write(job: Job, jobs: unknown[], first: boolean): void {
     if (first) this.unsent.length = 0;
     const { target } = job;
-    if (target.kind !== 'provider') return job.instruction();
+    if (target.kind !== 'provider') return job.writeRun(jobs);
     const known = this.numbers.get(target);
-    if (known !== undefined) return job.instruction(known);
+    if (known !== undefined) return job.writeRun(jobs, known);
     const number = this.numbers.size;
     this.numbers.set(target, number);
     this.unsent.push(target);
-    return job.instruction(target, number);
+    job.writeRun(jobs, target, number);
   }
 
   /** The message could not be posted: the worker never heard of the numbers it gave. */

@@ -156,19 +156,19 @@ export class WorkerHandle {
    * was sent and the worker is as it was.
    */
   assign(jobs: readonly Job[]): void {
-    const instructions = new Array<Instruction>(jobs.length);
+    const runs: unknown[] = [];
     let transfers: TransferListItem[] | undefined;
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
       this.lanes.offer(job);
-      instructions[i] = this.targets.instruction(job, i === 0);
+      this.targets.write(job, runs, i === 0);
       if (job.transfers.length > 0) (transfers ??= []).push(...job.transfers);
     }
     try {
       if (transfers && anyDetached(transfers)) {
         throw new Error('a value marked with transfer() has already been moved to another thread');
       }
-      this.thread.post(instructions satisfies InstructionBatch, transfers);
+      this.thread.post([{ kind: 'run', jobs: runs }] satisfies InstructionBatch, transfers);
     } catch (error) {
       for (const job of jobs) this.lanes.withdraw(job);
       this.targets.notPosted();

@@ -16,8 +16,9 @@ export class WorkerLanes {
   /** Puts `job` on offer in the lowest free lane. */
   offer(job: Job): void {
     const free = ~this.inUse & (this.inUse + 1); // the lowest clear bit
+    // (With all 32 bits set, `free` is 0 and `lane` -1.)
     const lane = 31 - Math.clz32(free);
-    if (lane >= LANES) throw new Error(`Worker ${this.workerId} was sent more jobs than it has lanes for`);
+    if (lane < 0 || lane >= LANES) throw new Error(`Worker ${this.workerId} was sent more jobs than it has lanes for`);
     this.inUse |= free;
     job.lane = lane;
     offer(this.shared, lane, job.id);

@@ -3,47 +3,32 @@
  */
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { poolJobMethods } from '../decorators/pool-job.decorator';
-import { JobCancelledError } from '../errors/job-cancelled.error';
 import { JobResultError } from '../errors/job-result.error';
 import { UnknownJobError } from '../errors/unknown-job.error';
 import { enterJob, JobContext, leaveJob } from '../jobs/job-context';
 import { encodeError } from '../protocol/error-codec';
-import {
-  STREAM_WINDOW,
-  type Instruction,
-  type JobTarget,
-  type RunInstruction,
-  type Status,
-} from '../protocol/messages';
+import { readRuns, type Instruction, type JobRun, type JobTarget, type Status } from '../protocol/messages';
 import { claim } from '../protocol/lanes';
 import { anyDetached, transfersIn } from '../protocol/transfer';
 import { findUnreadable } from '../protocol/value-walk';
 import { evaluateFunction, type Callable } from './function-source';
+import { cancelled, RunningJob, type JobReporter } from './running-job';
 import { asAsyncIterator, isStream } from './stream-source';
 
-/** The job in progress: at most one per worker. */
-interface Running {
-  readonly id: number;
-  /** Made on first use: most jobs never look at their signal. */
-  controller: AbortController | undefined;
-  cancelled: boolean;
-  /** Items the stream may still send before the supervisor grants more. */
-  credits: number;
-  /** Wakes a stream waiting for credits or for cancellation. */
-  wake: (() => void) | undefined;
-}
+const NO_TRANSFERS: readonly TransferListItem[] = [];
 
 /** Compiled self-contained functions kept per worker; the oldest is dropped past this. */
 const MAX_COMPILED_FUNCTIONS = 256;
 
-export class JobRunner {
+export class JobRunner implements JobReporter {
   private readonly functions = new Map<string, Callable>();
-  /** Provider targets by the number the supervisor gave each (see RunInstruction.target). */
+  /** Provider targets by the number the supervisor gave each (see JobRun.target). */
   private readonly targets: JobTarget[] = [];
   private readonly context = new JobContext();
-  private running: Running | undefined;
+  /** The job in progress: at most one per worker. */
+  running: RunningJob | undefined;
   /** Jobs sent while one runs (prefetched), in order; each starts the moment the one before it ends. */
-  private readonly pending: RunInstruction[] = [];
+  private readonly pending: JobRun[] = [];
   /** Set while `startPending` loops, so a job that ends at once does not start the next one from within it. */
   private starting = false;
 
@@ -59,9 +44,11 @@ export class JobRunner {
   handle(instruction: Instruction): void {
     switch (instruction.kind) {
       case 'run':
-        // Learned on receipt: a later instruction may name it, even if the supervisor takes this one back.
-        if (instruction.remember !== undefined) this.targets[instruction.remember] = instruction.target as JobTarget;
-        this.pending.push(instruction);
+        for (const run of readRuns(instruction)) {
+          // Learned on receipt: a later instruction may name it, even if the supervisor takes this job back.
+          if (run.remember !== undefined) this.targets[run.remember] = run.target as JobTarget;
+          this.pending.push(run);
+        }
         return this.startPending();
       case 'cancel':
         return this.cancel(instruction.id);
@@ -88,32 +75,12 @@ export class JobRunner {
   }
 
   /** Starts a job, unless the supervisor took it back to give it to an idle worker. */
-  private start(instruction: RunInstruction): void {
+  private start(instruction: JobRun): void {
     if (!claim(this.lanes, instruction.lane, instruction.id)) return;
     const { id } = instruction;
-    const running: Running = { id, controller: undefined, cancelled: false, credits: STREAM_WINDOW, wake: undefined };
+    const running = new RunningJob(id, this);
     this.running = running;
-    enterJob({
-      id,
-      get signal() {
-        running.controller ??= new AbortController();
-        if (running.cancelled && !running.controller.signal.aborted) running.controller.abort(cancelled());
-        return running.controller.signal;
-      },
-      progress: (value) => {
-        if (this.running !== running) return;
-        // Thrown to the job, whose own call it is: a value the main thread could not read would be lost there.
-        const problem = unsendable(value, 'progress value');
-        if (problem) throw new JobResultError(`progress() cannot send this value: ${problem}`);
-        try {
-          this.send({ kind: 'progress', id, value }, transfersIn(value));
-        } catch (error) {
-          throw error instanceof JobResultError
-            ? error
-            : new JobResultError(`progress() cannot send this value: ${textOf(error)}`);
-        }
-      },
-    });
+    enterJob(running);
     let result: unknown;
     let iterator: AsyncIterator<unknown> | undefined;
     let thenable = false;
@@ -139,6 +106,19 @@ export class JobRunner {
     }
   }
 
+  reportProgress(job: RunningJob, value: unknown): void {
+    // Thrown to the job, whose own call it is: a value the main thread could not read would be lost there.
+    const problem = unsendable(value, 'progress value');
+    if (problem) throw new JobResultError(`progress() cannot send this value: ${problem}`);
+    try {
+      this.send({ kind: 'progress', id: job.id, value }, transfersIn(value));
+    } catch (error) {
+      throw error instanceof JobResultError
+        ? error
+        : new JobResultError(`progress() cannot send this value: ${textOf(error)}`);
+    }
+  }
+
   private cancel(id: number): void {
     const running = this.running;
     if (running?.id !== id) return;
@@ -151,7 +131,7 @@ export class JobRunner {
    * Sends a stream's items as the supervisor grants credits. Stops it (its `finally` runs) when cancelled, and
    * when an item cannot be sent: the stream then fails with `JobResultError`.
    */
-  private async stream(running: Running, iterator: AsyncIterator<unknown>): Promise<void> {
+  private async stream(running: RunningJob, iterator: AsyncIterator<unknown>): Promise<void> {
     let unsent: JobResultError | undefined;
     try {
       for (let index = 0; ; index++) {
@@ -238,7 +218,10 @@ export class JobRunner {
    * The job's last status; then the next job, if one was sent meanwhile, starts at once. Throws, with the job
    * still running, if the status cannot be sent.
    */
-  private finish(status: Status & { kind: 'done' | 'failed' }, transfers: TransferListItem[] = []): void {
+  private finish(
+    status: Status & { kind: 'done' | 'failed' },
+    transfers: readonly TransferListItem[] = NO_TRANSFERS,
+  ): void {
     if (this.running?.id !== status.id) return; // (a stray second ending cannot end the job after it)
     const retire = this.shouldRetire();
     this.send(retire ? { ...status, retire } : status, transfers);
@@ -252,7 +235,7 @@ export class JobRunner {
     return limit !== undefined && process.memoryUsage().heapUsed > limit * 1024 * 1024 ? true : undefined;
   }
 
-  private send(status: Status, transfers: TransferListItem[] = []): void {
+  private send(status: Status, transfers: readonly TransferListItem[] = NO_TRANSFERS): void {
     if (transfers.length > 0 && anyDetached(transfers)) {
       throw new JobResultError(`A value marked with transfer() has already been moved to another thread`);
     }
@@ -276,8 +259,4 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-function cancelled(): JobCancelledError {
-  return new JobCancelledError('The job was cancelled');
 }

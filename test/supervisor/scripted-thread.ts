@@ -1,5 +1,12 @@
 import { claim } from '../../lib/protocol/lanes';
-import type { Instruction, InstructionBatch, RunInstruction, Status } from '../../lib/protocol/messages';
+import {
+  readRuns,
+  type Instruction,
+  type InstructionBatch,
+  type JobRun,
+  type RunInstruction,
+  type Status,
+} from '../../lib/protocol/messages';
 import type { Job } from '../../lib/supervisor/job';
 import type { WorkerSpec } from '../../lib/supervisor/worker-handle';
 import type { WorkerThread, WorkerThreadEvents, WorkerThreadFactory } from '../../lib/supervisor/worker-thread';
@@ -21,7 +28,12 @@ export class ScriptedThread implements WorkerThread {
 
   /** The ids of the jobs it was told to run, in the order they came. */
   get runs(): number[] {
-    return this.instructions.filter((i): i is RunInstruction => i.kind === 'run').map((i) => i.id);
+    return this.jobRuns.map((run) => run.id);
+  }
+
+  /** The jobs it was told to run, as the worker reads them, in the order they came. */
+  get jobRuns(): JobRun[] {
+    return this.instructions.filter((i): i is RunInstruction => i.kind === 'run').flatMap(readRuns);
   }
 
   get instructions(): Instruction[] {

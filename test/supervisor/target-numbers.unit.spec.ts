@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { JobTarget, RunInstruction } from '../../lib/protocol/messages';
+import type { JobRun, JobTarget } from '../../lib/protocol/messages';
 import { Job, type JobSettings } from '../../lib/supervisor/job';
 import { WorkerHandle, type WorkerListener } from '../../lib/supervisor/worker-handle';
 import { scriptedThreads, SPEC } from './scripted-thread';
@@ -27,11 +27,10 @@ function job(target: JobTarget): Job {
 function setUp() {
   const { factory, threads } = scriptedThreads();
   const workers = [1, 2].map((id) => new WorkerHandle(id, SPEC, listener, factory));
-  const sent = (worker: WorkerHandle): Pick<RunInstruction, 'target' | 'remember'>[] =>
+  const sent = (worker: WorkerHandle): Partial<Pick<JobRun, 'target' | 'remember'>>[] =>
     threads
       .get(worker.id)!
-      .instructions.filter((i): i is RunInstruction => i.kind === 'run')
-      .map(({ target, remember }) => (remember === undefined ? { target } : { target, remember }));
+      .jobRuns.map(({ target, remember }) => (remember === undefined ? { target } : { target, remember }));
   /** Gives `worker` jobs in one message, then ends them all, so that it can be given more. */
   const run = (worker: WorkerHandle, ...targets: JobTarget[]): void => {
     worker.assign(targets.map(job));
