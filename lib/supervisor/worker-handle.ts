@@ -38,7 +38,7 @@ export interface WorkerListener {
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 
 const EXIT_GRACE_MS = 5_000;
-/** Statuses handled in one go before the event loop gets a turn (a job that logs in a loop must not starve it). */
+/** Statuses read in one go per message event; message-turns.ts then bounds how long such reads run in a row. */
 const MAX_STATUSES_PER_TURN = 256;
 
 /** One worker thread and its own channel, as the supervisor sees it. */

@@ -6,6 +6,7 @@ import {
   type TransferListItem,
 } from 'node:worker_threads';
 import type { InstructionBatch, WorkerBootData } from '../protocol/messages';
+import { listenInTurns } from './message-turns';
 
 /** How to start a worker thread: everything but its id and channel. */
 export interface WorkerSpec {
@@ -62,7 +63,7 @@ export const startNodeThread: WorkerThreadFactory = (workerId, spec, lanes, even
     execArgv: spec.execArgv ? [...spec.execArgv] : undefined,
     resourceLimits: spec.resourceLimits,
   });
-  port.on('message', (message: unknown) => events.message(message));
+  listenInTurns(port, (message) => events.message(message));
   port.on('messageerror', (error: Error) => events.messageError(error));
   // The worker's own ref decides whether it keeps the process alive (see WorkerHandle), not its port.
   port.unref();
