@@ -21,7 +21,8 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --quick            small counts and ${QUICK_REPEATS} repeat, for a smoke run (about 1.5 minutes on 2 cores)
   --repeats N        repeats per pool and workload (default ${DEFAULT_REPEATS}, ${QUICK_REPEATS} with --quick)
-  --only a,b         run only these workloads: tiny, cpu, latency, startup, control (this pool's job controls),
+  --only a,b         run only these workloads: tiny, cpu, latency, payload (16 MiB moved and copied), startup,
+                     control (this pool's job controls),
                      respawn (this pool: serving again after a panic, worker bundle on and off),
                      nodes (start-up on Node 20, 22, 24, 26, compile cache on and off),
                      distributed (scale-out over BullMQ on a redis-server it starts, 1 and 3 instances)

@@ -16,7 +16,9 @@ class PiscinaAdapter implements PoolAdapter {
 
   run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<unknown> {
     if (!this.pool) return Promise.reject(new Error('piscina: run() before start()'));
-    return this.pool.run(input, { name: task }) as Promise<unknown>;
+    // Moved with piscina's own `move()`, which puts the bytes' buffer on the transfer list.
+    const sent = task === 'moveBytes' ? Piscina.move(input as Uint8Array) : input;
+    return this.pool.run(sent, { name: task }) as Promise<unknown>;
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,9 @@ class PoolifierAdapter implements PoolAdapter {
 
   run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<unknown> {
     if (!this.pool) return Promise.reject(new Error('poolifier: run() before start()'));
-    return this.pool.execute(input, task);
+    // Moved with execute()'s own transfer list (poolifier has none for results: they come back copied).
+    const transferList = task === 'moveBytes' ? [(input as Uint8Array<ArrayBuffer>).buffer] : undefined;
+    return this.pool.execute(input, task, undefined, transferList);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Pool, PoolModule } from 'nestjs-poolio';
+import { Pool, PoolModule, transfer } from 'nestjs-poolio';
 import { firstValueFrom } from 'rxjs';
 import type { SpinInput, TaskInput, TaskName } from '../tasks/bench.tasks';
 import type { PoolAdapter, PoolEntry } from './pool.adapter';
@@ -24,9 +24,17 @@ class PoolioAdapter implements PoolAdapter {
   run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<unknown> {
     const pool = this.pool;
     if (!pool) return Promise.reject(new Error('poolio: run() before start()'));
-    return task === 'identity'
-      ? firstValueFrom(pool.execute(BenchJobs, 'identity', input as number))
-      : firstValueFrom(pool.execute(BenchJobs, 'spin', input as SpinInput));
+    switch (task) {
+      case 'identity':
+        return firstValueFrom(pool.execute(BenchJobs, 'identity', input as number));
+      case 'spin':
+        return firstValueFrom(pool.execute(BenchJobs, 'spin', input as SpinInput));
+      case 'copyBytes':
+        return firstValueFrom(pool.execute(BenchJobs, 'copyBytes', input as Uint8Array));
+      default:
+        // Moved with the library's own `transfer()`.
+        return firstValueFrom(pool.execute(BenchJobs, 'moveBytes', transfer(input as Uint8Array)));
+    }
   }
 
   async close(): Promise<void> {

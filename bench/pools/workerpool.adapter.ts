@@ -17,7 +17,9 @@ class WorkerpoolAdapter implements PoolAdapter {
   run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<unknown> {
     if (!this.pool) return Promise.reject(new Error('workerpool: run() before start()'));
     // workerpool's own promise: wrapped so that the workloads get a native one, like from every other pool.
-    return Promise.resolve(this.pool.exec(task, [input]));
+    // Moved with workerpool's own exec option `transfer`.
+    const options = task === 'moveBytes' ? { transfer: [(input as Uint8Array).buffer] } : undefined;
+    return Promise.resolve(this.pool.exec(task, [input], options));
   }
 
   async close(): Promise<void> {

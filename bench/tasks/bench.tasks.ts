@@ -30,10 +30,24 @@ export function spin(input: SpinInput): number {
   return acc >>> 0;
 }
 
+/**
+ * The payload job's body: bumps the first byte and hands the same bytes back. It reads and writes the payload
+ * on the worker, so no pool can skip it, at a cost that does not grow with its size: what is timed is carrying
+ * the bytes, not working on them.
+ */
+export function touchBytes(bytes: Uint8Array): Uint8Array {
+  bytes[0] = (bytes[0] + 1) & 0xff;
+  return bytes;
+}
+
 /** The jobs by name, with their input and output. */
 export interface BenchTasks {
   identity(value: number): number;
   spin(input: SpinInput): number;
+  /** `touchBytes`, the bytes copied (structured clone) both ways. */
+  copyBytes(bytes: Uint8Array): Uint8Array;
+  /** `touchBytes`, the bytes moved both ways with the pool's own transfer mechanism (where it has one). */
+  moveBytes(bytes: Uint8Array): Uint8Array;
 }
 
 export type TaskName = keyof BenchTasks;

@@ -1,6 +1,6 @@
 import type { PoolEntry } from '../pools/pool.adapter';
 
-export type WorkloadName = 'tiny' | 'cpu' | 'latency' | 'startup';
+export type WorkloadName = 'tiny' | 'cpu' | 'latency' | 'payload' | 'startup';
 
 /** Which way is good for a metric. */
 export type Better = 'higher' | 'lower';

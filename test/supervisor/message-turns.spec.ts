@@ -50,7 +50,7 @@ describe('listenInTurns', () => {
     listenInTurns(port1, () => undefined);
     port2.postMessage('one');
     await new Promise((resolve) => setImmediate(resolve));
-    expect(port1.hasRef()).toBe(false);
+    expect((port1 as unknown as { hasRef(): boolean }).hasRef()).toBe(false);
     port1.close();
     port2.close();
   });
