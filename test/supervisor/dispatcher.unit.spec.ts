@@ -1,24 +1,30 @@
 import { describe, expect, it } from '@jest/globals';
 import { MAX_PREFETCH } from '../../lib/protocol/lanes';
 import { Dispatcher } from '../../lib/supervisor/dispatcher';
-import { Job, type JobSettings } from '../../lib/supervisor/job';
-import { WorkerHandle, type WorkerListener } from '../../lib/supervisor/worker-handle';
-import { scriptedThreads, SPEC, type ScriptedThread } from './scripted-thread';
-
-const sink = { next: () => undefined, complete: () => undefined, error: () => undefined };
-const canceller = { cancel: () => undefined };
-const settings: JobSettings = { priority: 0, timeout: undefined, queueTimeout: undefined, onProgress: undefined };
-const listener: WorkerListener = {
-  onStatus: () => undefined,
-  onBadStatus: () => undefined,
-  onStatusesHandled: () => undefined,
-  onExit: () => undefined,
-};
+import { Job } from '../../lib/supervisor/job';
+import { WorkerHandle } from '../../lib/supervisor/worker-handle';
+import {
+  DEFAULT_SETTINGS,
+  NO_CANCELLER,
+  QUIET_LISTENER,
+  QUIET_SINK,
+  scriptedThreads,
+  SPEC,
+  type ScriptedThread,
+} from './scripted-thread';
 
 let nextJob = 1;
 function job(): Job {
   const n = nextJob++;
-  return new Job({ kind: 'function', source: '() => 0' }, [n], `job ${n}`, sink, [], settings, canceller);
+  return new Job(
+    { kind: 'function', source: '() => 0' },
+    [n],
+    `job ${n}`,
+    QUIET_SINK,
+    [],
+    DEFAULT_SETTINGS,
+    NO_CANCELLER,
+  );
 }
 
 /** A dispatcher over `count` workers whose threads the test plays; `started` records who started what. */
@@ -26,7 +32,7 @@ function setUp(count: number) {
   let killing = false;
   const { factory, threads } = scriptedThreads();
   const workers: WorkerHandle[] = [];
-  for (let id = 1; id <= count; id++) workers.push(new WorkerHandle(id, SPEC, listener, factory));
+  for (let id = 1; id <= count; id++) workers.push(new WorkerHandle(id, SPEC, QUIET_LISTENER, factory));
   const started: [number, Job][] = [];
   const dispatcher = new Dispatcher({
     priorityAging: 1_000,

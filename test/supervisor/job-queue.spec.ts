@@ -1,16 +1,10 @@
 import { Job, type JobSettings } from '../../lib/supervisor/job';
 import { JobQueue } from '../../lib/supervisor/job-queue';
+import { DEFAULT_SETTINGS, NO_CANCELLER, QUIET_SINK } from './scripted-thread';
 
-const sink = { next: () => undefined, complete: () => undefined, error: () => undefined };
-const canceller = { cancel: () => undefined };
-const settings = (priority: number): JobSettings => ({
-  priority,
-  timeout: undefined,
-  queueTimeout: undefined,
-  onProgress: undefined,
-});
+const settings = (priority: number): JobSettings => ({ ...DEFAULT_SETTINGS, priority });
 const job = (n: number, priority = 0): Job =>
-  new Job({ kind: 'function', source: '() => 0' }, [n], `job ${n}`, sink, [], settings(priority), canceller);
+  new Job({ kind: 'function', source: '() => 0' }, [n], `job ${n}`, QUIET_SINK, [], settings(priority), NO_CANCELLER);
 
 describe('JobQueue', () => {
   it('is first in, first out, skipping withdrawn jobs', () => {

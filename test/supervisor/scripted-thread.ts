@@ -7,8 +7,8 @@ import {
   type RunInstruction,
   type Status,
 } from '../../lib/protocol/messages';
-import type { Job } from '../../lib/supervisor/job';
-import type { WorkerSpec } from '../../lib/supervisor/worker-handle';
+import type { Job, JobCanceller, JobSettings, JobSink } from '../../lib/supervisor/job';
+import type { WorkerListener, WorkerSpec } from '../../lib/supervisor/worker-handle';
 import type { WorkerThread, WorkerThreadEvents, WorkerThreadFactory } from '../../lib/supervisor/worker-thread';
 
 /**
@@ -89,4 +89,22 @@ export function scriptedThreads(): { factory: WorkerThreadFactory; threads: Map<
 export const SPEC: WorkerSpec = {
   filename: 'no-such-file.js',
   bootData: {} as WorkerSpec['bootData'],
+};
+
+/** A job's caller that listens to nothing, its canceller and the pool's default settings, for unit specs. */
+export const QUIET_SINK: JobSink = { next: () => undefined, complete: () => undefined, error: () => undefined };
+export const NO_CANCELLER: JobCanceller = { cancel: () => undefined };
+export const DEFAULT_SETTINGS: JobSettings = {
+  priority: 0,
+  timeout: undefined,
+  queueTimeout: undefined,
+  onProgress: undefined,
+};
+
+/** A supervisor stand-in that ignores whatever its workers say. */
+export const QUIET_LISTENER: WorkerListener = {
+  onStatus: () => undefined,
+  onBadStatus: () => undefined,
+  onStatusesHandled: () => undefined,
+  onExit: () => undefined,
 };

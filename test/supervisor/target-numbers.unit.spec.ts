@@ -1,24 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JobRun, JobTarget } from '../../lib/protocol/messages';
-import { Job, type JobSettings } from '../../lib/supervisor/job';
-import { WorkerHandle, type WorkerListener } from '../../lib/supervisor/worker-handle';
-import { scriptedThreads, SPEC } from './scripted-thread';
+import { Job } from '../../lib/supervisor/job';
+import { WorkerHandle } from '../../lib/supervisor/worker-handle';
+import { DEFAULT_SETTINGS, NO_CANCELLER, QUIET_LISTENER, QUIET_SINK, scriptedThreads, SPEC } from './scripted-thread';
 
-const sink = { next: () => undefined, complete: () => undefined, error: () => undefined };
-const canceller = { cancel: () => undefined };
-const settings: JobSettings = { priority: 0, timeout: undefined, queueTimeout: undefined, onProgress: undefined };
-const listener: WorkerListener = {
-  onStatus: () => undefined,
-  onBadStatus: () => undefined,
-  onStatusesHandled: () => undefined,
-  onExit: () => undefined,
-};
 /** One object per provider method and pool, as the job catalog keeps them. */
 const COUNT: JobTarget = { kind: 'provider', job: 'PrimesJobs', method: 'countPrimes' };
 const ECHO: JobTarget = { kind: 'provider', job: 'BehaviourJobs', method: 'echo' };
 
 function job(target: JobTarget): Job {
-  const made = new Job(target, [1], 'a job', sink, [], settings, canceller);
+  const made = new Job(target, [1], 'a job', QUIET_SINK, [], DEFAULT_SETTINGS, NO_CANCELLER);
   made.mustMoveTo('sending');
   return made;
 }
@@ -26,7 +17,7 @@ function job(target: JobTarget): Job {
 /** Workers on scripted threads; `sent(worker)` is what its thread was told to run, target and number. */
 function setUp() {
   const { factory, threads } = scriptedThreads();
-  const workers = [1, 2].map((id) => new WorkerHandle(id, SPEC, listener, factory));
+  const workers = [1, 2].map((id) => new WorkerHandle(id, SPEC, QUIET_LISTENER, factory));
   const sent = (worker: WorkerHandle): Partial<Pick<JobRun, 'target' | 'remember'>>[] =>
     threads
       .get(worker.id)!
