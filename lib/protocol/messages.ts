@@ -5,8 +5,9 @@
  * supervisor can take back until the worker starts them.
  *
  * The supervisor sends instructions in batches (an `InstructionBatch` per message), so a busy worker is topped
- * up with several jobs (one `run` instruction) for the cost of one message. A worker sends each status in a message of its own, as it
- * happens, so that a worker that dies has already told the supervisor of every job it finished.
+ * up with several jobs (one `run` instruction) for the cost of one message. A worker sends each status in a
+ * message of its own, as it happens, so that a worker that dies has already told the supervisor of every job
+ * it finished.
  */
 import type { LogLevel } from '@nestjs/common';
 import type { MessagePort } from 'node:worker_threads';
