@@ -21,7 +21,7 @@ import { Job, type JobSettings } from './supervisor/job';
 import type { WorkerLogRecord } from './supervisor/supervisor';
 import { shareNestHttpErrors } from './nest-http-errors';
 import type { JobTransport, TransportFactory } from './transport/job-transport';
-import { localTransport } from './transport/local.transport';
+import { defaultTransport } from './transport/default.transport';
 import { offerInertPool } from './worker/inert-pool';
 
 export type { JobExecutor, JobResult, MethodKeys } from './interfaces/job-executor.interface';
@@ -226,7 +226,7 @@ export class Pool implements JobExecutor, OnModuleInit, OnApplicationShutdown {
     if (!this.host) throw new PoolUnavailableError(poolMessages.unavailableInWorker());
     const options = resolvePoolOptions(this.rawOptions);
     const catalog = this.host.explorer.catalogFor(this.name, options.jobFiles);
-    const makeTransport = (options.transport as TransportFactory | undefined) ?? localTransport;
+    const makeTransport = (options.transport as TransportFactory | undefined) ?? defaultTransport;
     const transport = makeTransport({
       name: this.name,
       options,
