@@ -7,8 +7,8 @@
  * A file the bundle does not hold loads from disk as usual.
  */
 import * as nodeModule from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';
 import type { WorkerBootData, WorkerBundle } from '../protocol/messages';
 
@@ -30,16 +30,39 @@ if (bundle) installBundle(bundle);
 function installBundle({ file, roots, modules }: WorkerBundle): void {
   const instances = (require(file) as { modules: unknown[] }).modules;
   (globalThis as Record<symbol, unknown>)[Symbol.for(KEY)] = instances;
-  const byUrl = new Map<string, number>();
-  modules.forEach(([pkg, path], index) => byUrl.set(pathToFileURL(join(roots[pkg], path)).href, index));
+  const find = moduleFinder(roots, modules);
   const registerHooks = (nodeModule as unknown as { registerHooks: RegisterHooks }).registerHooks;
   registerHooks({
     load(url, context, nextLoad) {
-      const index = byUrl.get(url);
+      const index = find(url);
       if (index === undefined) return nextLoad(url, context);
       return standIn(index, modules[index][2] === 1, instances[index]);
     },
   });
+}
+
+/**
+ * The bundle's index of the file at a URL, if it holds that file: looked up by package folder, then by the
+ * manifest's own path strings. A URL per bundled file, made up front with `pathToFileURL`, cost each worker
+ * about 0.6 MiB of RSS (Node 24, 2 workers: medians 19.6–19.8 against 19.0 MiB, 5 boots each way, twice).
+ */
+function moduleFinder(roots: readonly string[], modules: WorkerBundle['modules']): (url: string) => number | undefined {
+  const byPath = roots.map(() => new Map<string, number>());
+  modules.forEach(([pkg, path], index) => byPath[pkg].set(path, index));
+  const rootUrls = roots.map((root) => `${pathToFileURL(root).href}/`);
+  return (url) => {
+    // Every package folder the URL is under: one may sit inside another's node_modules.
+    for (let pkg = 0; pkg < rootUrls.length; pkg++) {
+      if (!url.startsWith(rootUrls[pkg])) continue;
+      const path = fileURLToPath(url)
+        .slice(roots[pkg].length + 1)
+        .split(sep)
+        .join('/');
+      const index = byPath[pkg].get(path);
+      if (index !== undefined) return index;
+    }
+    return undefined;
+  };
 }
 
 /** A module that is the bundle's instance: its `module.exports`, or its exports one by one. */
